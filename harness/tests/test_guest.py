@@ -1,0 +1,81 @@
+"""The console log tells how a boot ended and which subtest was running."""
+
+import tempfile
+import unittest
+from pathlib import Path
+
+from xprime import guest
+
+OOPS_CONSOLE = """\
+[    3.100000] xprime-guest: userland ready
+[    4.000000] [IGT] prime_cross: executing
+[    4.100000] [IGT] prime_cross: starting subtest import
+[    4.200000] [IGT] prime_cross: starting dynamic subtest vgem-to-vgem
+[    4.300000] [IGT] prime_cross: finished dynamic subtest vgem-to-vgem, SUCCESS
+[    4.400000] [IGT] prime_cross: starting dynamic subtest vmwgfx-to-vgem
+[    4.500000] BUG: kernel NULL pointer dereference, address: 0000000000000010
+[    4.500001] #PF: supervisor read access in kernel mode
+[    4.500002] Oops: Oops: 0000 [#1] PREEMPT SMP NOPTI
+[    4.500003] RIP: 0010:vmw_gem_object_get_sg_table+0x1a/0x60 [vmwgfx]
+[    4.500004] Call Trace:
+[    4.500005]  drm_gem_map_dma_buf+0x31/0xb0 [drm]
+[    4.500006] ---[ end trace 0000000000000000 ]---
+[    4.500007] Kernel panic - not syncing: Fatal exception
+[    4.500008] ---[ end Kernel panic - not syncing: Fatal exception ]---
+"""
+
+
+def analyse(text, ending=None):
+    with tempfile.TemporaryDirectory() as tmp:
+        console = Path(tmp) / "console.log"
+        console.write_text(text)
+        return guest.analyse(console, ending, 0, 1.0)
+
+
+class TestAnalyse(unittest.TestCase):
+    def test_oops_names_dynamic_culprit(self):
+        result = analyse(OOPS_CONSOLE)
+        self.assertEqual(result.ending, "panic")
+        self.assertEqual(result.culprit.name, "igt@prime_cross@import@vmwgfx-to-vgem")
+        self.assertEqual(result.culprit.earlier_dynamics, ["vgem-to-vgem"])
+        self.assertTrue(result.oops.startswith("BUG: kernel NULL pointer dereference"))
+        self.assertIn("vmw_gem_object_get_sg_table", result.oops)
+        self.assertTrue(result.oops.splitlines()[-1].startswith("Kernel panic"))
+
+    def test_clean_poweroff(self):
+        result = analyse("[    1.0] [IGT] vgem_basic: starting subtest create\n"
+                         "xprime-guest: job exited 0\n")
+        self.assertEqual(result.ending, "poweroff")
+        self.assertEqual(result.job_status, 0)
+        self.assertIsNone(result.culprit)
+        self.assertEqual(result.oops, "")
+
+    def test_panic_without_report(self):
+        result = analyse("[    2.0] [IGT] xprime_selftest: starting subtest kernel-panic\n"
+                         "[    2.1] [IGT] xprime_selftest: starting dynamic subtest panic\n"
+                         "[    2.2] sysrq: Trigger a crash\n"
+                         "[    2.3] Kernel panic - not syncing: sysrq triggered crash\n"
+                         "[    2.4] CPU: 0 PID: 99 Comm: xprime_selftest\n")
+        self.assertEqual(result.ending, "panic")
+        self.assertIn("sysrq triggered crash", result.oops)
+        self.assertEqual(result.culprit.name, "igt@xprime_selftest@kernel-panic@panic")
+
+    def test_watchdog_keeps_culprit(self):
+        result = analyse("[    2.0] [IGT] vgem_basic: starting subtest busy-fence\n",
+                         ending="watchdog")
+        self.assertEqual(result.ending, "watchdog")
+        self.assertEqual(result.culprit.name, "igt@vgem_basic@busy-fence")
+
+    def test_new_binary_resets_culprit(self):
+        result = analyse("[    2.0] [IGT] a: starting subtest x\n"
+                         "[    2.1] [IGT] b: executing\n"
+                         "[    2.2] Kernel panic - not syncing: Fatal exception\n")
+        self.assertIsNone(result.culprit)
+
+    def test_qemu_failure(self):
+        result = analyse("")
+        self.assertEqual(result.ending, "qemu-failed")
+
+
+if __name__ == "__main__":
+    unittest.main()

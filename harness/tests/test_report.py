@@ -1,0 +1,36 @@
+"""The exporter x importer matrix and its one-line reasons."""
+
+import unittest
+
+from xprime import report
+
+
+def entry(result, out="", err="", dmesg=""):
+    return {"result": result, "out": out, "err": err, "dmesg": dmesg}
+
+
+class TestMatrix(unittest.TestCase):
+    def test_cells(self):
+        tests = {
+            "igt@prime_cross@import@vgem-to-vgem": entry("pass"),
+            "igt@prime_cross@import@vgem-to-virtio-gpu": entry(
+                "pass", out="crossing refused: ENODEV (virtio-gpu imports ...)\n"),
+            "igt@prime_cross@import@vmwgfx-to-vgem": entry(
+                "crash", dmesg="BUG: kernel NULL pointer dereference\nmore"),
+            "igt@prime_cross@import@virtio-gpu-to-vgem": entry(
+                "fail", err="Failed assertion: ret == 0\n"),
+        }
+        text = "\n".join(report.matrices(tests))
+        self.assertIn("prime_cross@import", text)
+        self.assertRegex(text, r"vgem\s+pass\s+ENODEV")
+        self.assertIn("vmwgfx-to-vgem: crash: BUG: kernel NULL pointer dereference", text)
+        self.assertIn("virtio-gpu-to-vgem: fail: Failed assertion: ret == 0", text)
+        self.assertIn("vgem-to-virtio-gpu: ENODEV: crossing refused: ENODEV", text)
+        self.assertNotIn("vgem-to-vgem:", text)
+
+    def test_non_crossing_names_ignored(self):
+        self.assertEqual(report.matrices({"igt@vgem_basic@create": entry("pass")}), [])
+
+
+if __name__ == "__main__":
+    unittest.main()

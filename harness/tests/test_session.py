@@ -1,0 +1,87 @@
+"""Filters, names and the results.json bookkeeping of a run."""
+
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+from xprime import guest, session
+from xprime.setup import SetupError
+
+TESTS = {"prime_cross": "/x/prime_cross", "vmwgfx/vmw_prime": "/y/vmw_prime",
+         "vgem_basic": "/y/vgem_basic"}
+
+
+class TestFilters(unittest.TestCase):
+    def test_forms(self):
+        self.assertEqual(session.resolve_filters(
+            ["prime_cross", "vmw_prime@basic-vgem", "igt@prime_cross@import@vgem-to-vmwgfx"],
+            TESTS),
+            ["igt@prime_cross", "igt@vmwgfx/vmw_prime@basic-vgem",
+             "igt@prime_cross@import@vgem-to-vmwgfx"])
+
+    def test_unknown_test(self):
+        with self.assertRaises(SetupError) as err:
+            session.resolve_filters(["nosuch@x"], TESTS)
+        self.assertIn("no test named 'nosuch'", str(err.exception))
+
+    def test_full_name_restores_directory(self):
+        culprit = guest.Culprit("vmw_prime", "basic-vgem")
+        self.assertEqual(session.full_name(culprit, TESTS), "igt@vmwgfx/vmw_prime@basic-vgem")
+
+
+class TestResults(unittest.TestCase):
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp())
+        self.results = self.tmp / "cfg"
+        self.results.mkdir()
+        self.write(self.results, {
+            "igt@prime_cross@import": {"result": "incomplete"},
+            "igt@prime_cross@import@vgem-to-vgem": {"result": "pass"},
+            "igt@prime_cross@import@vmwgfx-to-vgem": {"result": "incomplete"},
+            "igt@vgem_basic@create": {"result": "pass"},
+        })
+
+    def write(self, directory, tests):
+        for entry in tests.values():
+            entry.setdefault("out", "")
+            entry.setdefault("err", "")
+            entry.setdefault("dmesg", "")
+        (directory / "results.json").write_text(json.dumps({"tests": tests, "totals": {}}))
+
+    def read(self):
+        return json.loads((self.results / "results.json").read_text())
+
+    def test_crash_recorded_with_report(self):
+        culprit = guest.Culprit("prime_cross", "import", "vmwgfx-to-vgem", ["vgem-to-vgem"])
+        outcome = session.Outcome(None, self.results, self.tmp)
+        outcome.crashes.append(session.Crash(
+            "igt@prime_cross@import@vmwgfx-to-vgem", culprit, 1, "BUG: kernel NULL pointer"))
+        session.record_crashes(outcome)
+        data = self.read()
+        tests = data["tests"]
+        self.assertEqual(tests["igt@prime_cross@import@vmwgfx-to-vgem"]["result"], "crash")
+        self.assertTrue(tests["igt@prime_cross@import@vmwgfx-to-vgem"]["dmesg"]
+                        .startswith("BUG: kernel NULL pointer"))
+        self.assertEqual(tests["igt@prime_cross@import"]["result"], "crash")
+        self.assertEqual(tests["igt@prime_cross@import@vgem-to-vgem"]["result"], "pass")
+        self.assertEqual(data["totals"]["root"]["crash"], 2)
+        self.assertEqual(data["totals"]["igt@vgem_basic"]["pass"], 1)
+
+    def test_followup_merged_only_for_its_subtest(self):
+        followup = self.tmp / "followup-1"
+        followup.mkdir()
+        self.write(followup, {
+            "igt@prime_cross@import": {"result": "pass"},
+            "igt@prime_cross@import@vmwgfx-to-vmwgfx": {"result": "pass"},
+            "igt@vgem_basic@create": {"result": "fail"},
+        })
+        session.merge_results(self.results, followup, "igt@prime_cross@import")
+        tests = self.read()["tests"]
+        self.assertEqual(tests["igt@prime_cross@import@vmwgfx-to-vmwgfx"]["result"], "pass")
+        self.assertEqual(tests["igt@vgem_basic@create"]["result"], "pass")
+        self.assertEqual(tests["igt@prime_cross@import"]["result"], "incomplete")
+
+
+if __name__ == "__main__":
+    unittest.main()

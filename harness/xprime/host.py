@@ -1,0 +1,140 @@
+"""The host's own packages, and a private apt configuration for fetching.
+
+Host packages are installed with the system's apt (it is a Debian or Ubuntu
+machine). Everything fetched from other suites (kernels, QEMU's source) goes
+through a private apt configuration in the cache, so the system's apt sources
+are never touched.
+"""
+
+import os
+import subprocess
+from pathlib import Path
+
+from .setup import SetupError, cache_dir, locked, run_logged, say
+
+MIRROR = os.environ.get("XPRIME_MIRROR", "http://deb.debian.org/debian")
+KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+
+# What the harness itself runs on the host.
+HOST_PACKAGES = [
+    "mmdebstrap", "debian-archive-keyring", "busybox-static", "xz-utils", "kmod",
+    "dpkg-dev", "seabios", "qemu-system-data",
+    # QEMU build (FACTS §5), plus virtfs for the results share.
+    "gcc", "ninja-build", "meson", "pkg-config", "libglib2.0-dev",
+    "libpixman-1-dev", "libfdt-dev", "libcap-ng-dev", "libattr1-dev",
+]
+
+
+def missing_packages(names):
+    out = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\n", *names],
+        capture_output=True, text=True).stdout
+    installed = {l.split()[0] for l in out.splitlines() if l.endswith(" installed")}
+    return [n for n in names if n not in installed]
+
+
+def host_codename():
+    for line in Path("/etc/os-release").read_text().splitlines():
+        if line.startswith("VERSION_CODENAME="):
+            return line.split("=", 1)[1].strip('"')
+    return None
+
+
+def ensure_host_packages(extra=()):
+    if not Path("/usr/bin/dpkg-query").exists():
+        raise SetupError("xprime needs a Debian or Ubuntu host (dpkg and apt)")
+    wanted = HOST_PACKAGES + list(extra)
+    missing = missing_packages(wanted)
+    if not missing:
+        return
+    with locked("host-packages"):
+        missing = missing_packages(wanted)
+        if not missing:
+            return
+        say(f"installing host packages: {' '.join(missing)}")
+        log = cache_dir() / "logs" / "host-packages.log"
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run_logged(["apt-get", "update"], log, "apt-get update", env=env)
+        # Pin the host's own release: with several suites configured at the
+        # same priority apt would pick the newest (FACTS §2).
+        target = ["-t", host_codename()] if host_codename() else []
+        run_logged(["apt-get", "install", "-y", "--no-install-recommends",
+                    *target, *missing], log, "installing host packages", env=env)
+        still = missing_packages(wanted)
+        if still:
+            raise SetupError(f"host packages still missing after install: {' '.join(still)}")
+
+
+class PrivateApt:
+    """apt-get with its own sources, lists and cache under the xprime cache."""
+
+    SUITES = ("bookworm", "trixie", "sid")
+
+    def __init__(self):
+        self.root = cache_dir() / "apt"
+        self.conf = self.root / "apt.conf"
+        self.log = cache_dir() / "logs" / "apt.log"
+        self._updated = False
+
+    def _write_config(self):
+        for sub in ("sources.list.d", "state/lists/partial", "cache/archives/partial"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        (self.root / "state" / "status").touch()
+        sources = []
+        for suite in self.SUITES:
+            for kind in ("deb", "deb-src"):
+                sources.append(f"{kind} [signed-by={KEYRING}] {MIRROR} {suite} main")
+        (self.root / "sources.list").write_text("\n".join(sources) + "\n")
+        self.conf.write_text(
+            f'Dir::Etc::SourceList "{self.root}/sources.list";\n'
+            f'Dir::Etc::SourceParts "{self.root}/sources.list.d";\n'
+            f'Dir::Etc::Preferences "/dev/null";\n'
+            f'Dir::Etc::PreferencesParts "{self.root}/sources.list.d";\n'
+            f'Dir::State "{self.root}/state";\n'
+            f'Dir::State::status "{self.root}/state/status";\n'
+            f'Dir::Cache "{self.root}/cache";\n'
+            # sid's Release file on the mirror is expired (FACTS §2).
+            'Acquire::Check-Valid-Until "false";\n'
+            'APT::Get::AllowUnauthenticated "false";\n')
+
+    def env(self):
+        return dict(os.environ, APT_CONFIG=str(self.conf), DEBIAN_FRONTEND="noninteractive")
+
+    def update(self):
+        if self._updated:
+            return
+        with locked("apt"):
+            self._write_config()
+            run_logged(["apt-get", "update"], self.log,
+                       "apt-get update (private sources: bookworm, trixie, sid)",
+                       env=self.env())
+        self._updated = True
+
+    def packages_matching(self, regex, suite):
+        """Names of binary packages in @suite whose name matches @regex."""
+        self.update()
+        out = subprocess.run(["apt-cache", "--names-only", "search", regex],
+                             capture_output=True, text=True, env=self.env())
+        if out.returncode:
+            raise SetupError(f"apt-cache search {regex} failed: {out.stderr.strip()}")
+        names = [l.split(" - ")[0] for l in out.stdout.splitlines()]
+        return [n for n in names if self._in_suite(n, suite)]
+
+    def _in_suite(self, name, suite):
+        out = subprocess.run(["apt-cache", "policy", name], capture_output=True,
+                             text=True, env=self.env()).stdout
+        return f" {suite}/main " in out
+
+    def download(self, packages, dest, suite):
+        """Download binary @packages (pinned to @suite) into @dest."""
+        self.update()
+        dest.mkdir(parents=True, exist_ok=True)
+        run_logged(["apt-get", "download", *[f"{p}/{suite}" for p in packages]],
+                   self.log, f"downloading {' '.join(packages)}", env=self.env(), cwd=dest)
+        return sorted(dest.glob("*.deb"))
+
+    def source(self, package, dest, suite):
+        self.update()
+        dest.mkdir(parents=True, exist_ok=True)
+        run_logged(["apt-get", "source", f"{package}/{suite}"], self.log,
+                   f"fetching the source of {package} ({suite})", env=self.env(), cwd=dest)

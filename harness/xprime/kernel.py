@@ -1,0 +1,116 @@
+"""Kernels: Debian's packaged kernels, unpacked into the cache.
+
+A kernel is a directory holding `vmlinuz` and `modules/<release>/` (with
+modules.dep), whatever it came from.
+"""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from .host import PrivateApt
+from .setup import SetupError, cached, key_of, run_logged
+
+# Debian kernels by name: the suite and the binary packages that make them.
+# Versions are resolved on the mirror at first use, so a point release that
+# replaces the one measured in FACTS.md does not break set-up.
+DEBIAN_KERNELS = {
+    "debian-6.12": ("trixie", [r"^linux-image-6\.12\.[0-9]+\+deb13-amd64-unsigned$"]),
+}
+
+
+class Kernel:
+    def __init__(self, name, path):
+        self.name = name
+        self.path = Path(path)
+        self.vmlinuz = self.path / "vmlinuz"
+        releases = [p.name for p in (self.path / "modules").iterdir()]
+        if len(releases) != 1:
+            raise SetupError(f"kernel {name}: expected one modules directory, got {releases}")
+        self.release = releases[0]
+        self.modules = self.path / "modules" / self.release
+
+    def module_deps(self, names):
+        """Module files for @names and their dependencies, in load order."""
+        deps = {}
+        for line in (self.modules / "modules.dep").read_text().splitlines():
+            target, _, needs = line.partition(":")
+            deps[module_name(target)] = (target, needs.split())
+        order = []
+
+        def visit(name):
+            if name not in deps:
+                raise SetupError(f"kernel {self.name} has no module {name}")
+            target, needs = deps[name]
+            for need in reversed(needs):
+                visit(module_name(need))
+            if target not in order:
+                order.append(target)
+
+        for name in names:
+            visit(name.replace("-", "_"))
+        return [self.modules / t for t in order]
+
+
+def module_name(path):
+    base = Path(path).name
+    return re.sub(r"\.ko(\.xz|\.zst|\.gz)?$", "", base).replace("-", "_")
+
+
+def _latest(names):
+    def version(name):
+        return [int(x) for x in re.findall(r"\d+", name)]
+    return max(names, key=version)
+
+
+def debian_kernel(name):
+    if name not in DEBIAN_KERNELS:
+        raise SetupError(f"unknown kernel {name!r}; known: {', '.join(DEBIAN_KERNELS)}")
+    suite, patterns = DEBIAN_KERNELS[name]
+    apt = PrivateApt()
+    packages = []
+    for pattern in patterns:
+        found = apt.packages_matching(pattern, suite)
+        if not found:
+            raise SetupError(f"kernel {name}: no package matching {pattern} in {suite} "
+                             f"on the mirror")
+        packages.append(_latest(found))
+
+    def build(tmp):
+        debs = apt.download(packages, tmp / "debs", suite)
+        root = tmp / "root"
+        for deb in debs:
+            run_logged(["dpkg-deb", "-x", deb, root], tmp / "unpack.log", f"unpacking {deb.name}")
+        unpack_kernel_tree(root, tmp)
+        shutil.rmtree(root)
+        shutil.rmtree(tmp / "debs")
+
+    return Kernel(name, cached(f"kernel-{name}", key_of(packages), build))
+
+
+def unpack_kernel_tree(root, dest):
+    """Move vmlinuz and the modules of an unpacked kernel into @dest, with depmod."""
+    images = sorted((root / "boot").glob("vmlinuz-*"))
+    if not images:
+        raise SetupError(f"no /boot/vmlinuz-* in {root}")
+    shutil.move(images[0], dest / "vmlinuz")
+    for moddir in (root / "usr/lib/modules", root / "lib/modules"):
+        if moddir.is_dir():
+            (dest / "modules").mkdir(exist_ok=True)
+            for release in moddir.iterdir():
+                shutil.move(release, dest / "modules" / release.name)
+    releases = list((dest / "modules").iterdir())
+    if len(releases) != 1:
+        raise SetupError(f"expected one kernel release in {root}, found {releases}")
+    # depmod -b wants <base>/lib/modules/<release>; give it a view of ours.
+    base = dest / ".depmod"
+    (base / "lib").mkdir(parents=True)
+    (base / "lib" / "modules").symlink_to(dest / "modules")
+    try:
+        subprocess.run(["depmod", "-b", base, releases[0].name], check=True,
+                       capture_output=True)
+    except (OSError, subprocess.CalledProcessError) as err:
+        raise SetupError(f"depmod failed for {releases[0].name}: {err}") from None
+    finally:
+        shutil.rmtree(base)

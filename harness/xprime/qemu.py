@@ -1,0 +1,57 @@
+"""QEMU from Debian's source package, with the project's vmware-svga patch.
+
+Stock vmware-svga is refused by vmwgfx ("Hardware has no pitchlock", FACTS §5);
+qemu/vmware-svga.patch makes it a device vmwgfx binds to. Built once, cached
+by the patch and the configure options.
+"""
+
+import shutil
+from pathlib import Path
+
+from .host import PrivateApt
+from .setup import REPO, SetupError, cached, file_digest, key_of, run_logged
+
+PATCH = REPO / "qemu" / "vmware-svga.patch"
+SOURCE_SUITE = "bookworm"
+CONFIGURE = ["--target-list=x86_64-softmmu", "--without-default-features",
+             "--enable-virtfs", "--enable-cap-ng", "--enable-attr",
+             "--disable-docs", "--disable-werror"]
+# Firmware and option ROMs come from the system's packages (seabios,
+# qemu-system-data), not from the build.
+DATA_DIRS = ["/usr/share/qemu", "/usr/share/seabios"]
+
+
+class Qemu:
+    def __init__(self, path):
+        self.binary = Path(path) / "bin" / "qemu-system-x86_64"
+
+    @staticmethod
+    def data_args():
+        args = []
+        for d in DATA_DIRS:
+            args += ["-L", d]
+        return args
+
+
+def qemu():
+    key = key_of(SOURCE_SUITE, CONFIGURE, file_digest(PATCH))
+
+    def build(tmp):
+        log = tmp / "build.log"
+        PrivateApt().source("qemu", tmp / "src", SOURCE_SUITE)
+        srcdirs = [d for d in (tmp / "src").iterdir() if d.is_dir()]
+        if len(srcdirs) != 1:
+            raise SetupError(f"unexpected layout of QEMU's source: {srcdirs}")
+        src = srcdirs[0]
+        run_logged(["patch", "-p1", "--forward", "-i", PATCH], log,
+                   "applying qemu/vmware-svga.patch", cwd=src)
+        build_dir = tmp / "build"
+        build_dir.mkdir()
+        run_logged([src / "configure", *CONFIGURE], log, "configuring QEMU", cwd=build_dir)
+        run_logged(["ninja", "qemu-system-x86_64"], log, "building QEMU", cwd=build_dir)
+        (tmp / "bin").mkdir()
+        shutil.copy2(build_dir / "qemu-system-x86_64", tmp / "bin")
+        shutil.rmtree(build_dir)
+        shutil.rmtree(tmp / "src")
+
+    return Qemu(cached("qemu", key, build))

@@ -1,0 +1,108 @@
+"""What a run printed at the end: counts, drivers, crashes, and the exporter x
+importer matrix of each crossing check."""
+
+import json
+import re
+from collections import Counter
+
+CROSSING = re.compile(r"^igt@(?P<test>[\w/]+)@(?P<check>[\w-]+)@(?P<exp>[\w-]+)-to-(?P<imp>[\w-]+)$")
+REFUSED = re.compile(r"crossing refused: (E[A-Z]+)")
+DRIVER_ORDER = ["vgem", "virtio-gpu", "vmwgfx", "udmabuf", "dma-heap"]
+
+
+def load_results(outcome):
+    path = outcome.results / "results.json"
+    return json.loads(path.read_text())["tests"] if path.exists() else {}
+
+
+def bound_drivers(outcome):
+    files = sorted(outcome.logs.glob("drivers-boot*.txt"))
+    if not files:
+        return []
+    return [line.split() for line in files[0].read_text().splitlines() if line.strip()]
+
+
+def cell(entry):
+    """One matrix cell: the result, or the errno of a documented refusal."""
+    result = entry["result"]
+    if result == "pass":
+        refused = REFUSED.search(entry.get("out", ""))
+        return refused.group(1) if refused else "pass"
+    return result
+
+
+def why(entry):
+    """One line saying why a cell is not a pass."""
+    text = entry.get("out", "") + "\n" + entry.get("err", "")
+    for pattern in (REFUSED, re.compile(r"(Failed assertion: .*|Test requirement not met.*|"
+                                       r"Last errno: .*|\S.*differ.*)")):
+        m = pattern.search(text)
+        if m:
+            line = m.group(0)
+            break
+    else:
+        dmesg = entry.get("dmesg", "").strip().splitlines()
+        line = dmesg[0] if dmesg else entry["result"]
+    if entry["result"] == "crash" and entry.get("dmesg"):
+        line = entry["dmesg"].strip().splitlines()[0]
+    return line.strip()[:160]
+
+
+def summary(outcome):
+    tests = load_results(outcome)
+    lines = [f"== {outcome.config.name}: kernel {outcome.config.kernel.release}, "
+             f"{len(outcome.boots)} boot(s), "
+             f"{sum(b.seconds for b in outcome.boots):.0f} s in guests, "
+             f"results in {outcome.results}"]
+    drivers = bound_drivers(outcome)
+    lines.append("   drivers bound: " + (", ".join(f"{d} ({c})" for c, d in drivers)
+                                         if drivers else "none recorded"))
+    counts = Counter(e["result"] for e in tests.values())
+    lines.append("   " + ", ".join(f"{counts[r]} {r}" for r in
+                                    ("pass", "fail", "skip", "crash", "incomplete",
+                                     "timeout", "dmesg-warn", "dmesg-fail", "warn",
+                                     "abort", "notrun") if counts[r]) or "   no results")
+    for crash in outcome.crashes:
+        lines.append(f"   crash: {crash.name} (boot {crash.boot}): "
+                     f"{crash.report.splitlines()[0]}")
+    for problem in outcome.problems:
+        lines.append(f"   infrastructure: {problem}")
+    lines += matrices(tests)
+    failing = [(n, e) for n, e in sorted(tests.items())
+               if e["result"] not in ("pass", "skip", "notrun") and not CROSSING.match(n)]
+    for name, entry in failing:
+        lines.append(f"   {entry['result']}: {name}: {why(entry)}")
+    return "\n".join(lines)
+
+
+def matrices(tests):
+    checks = {}
+    for name, entry in tests.items():
+        m = CROSSING.match(name)
+        if m:
+            checks.setdefault((m["test"], m["check"]), {})[(m["exp"], m["imp"])] = entry
+    lines = []
+    for (test, check), cells in sorted(checks.items()):
+        drivers = sorted({d for pair in cells for d in pair},
+                         key=lambda d: DRIVER_ORDER.index(d) if d in DRIVER_ORDER else 99)
+        width = max(10, *(len(d) + 1 for d in drivers))
+        lines.append(f"   {test}@{check}: exporter (row) -> importer (column)")
+        lines.append("   " + " " * width + "".join(f"{d:<{width}}" for d in drivers))
+        notes = []
+        for exp in drivers:
+            row = f"   {exp:<{width}}"
+            for imp in drivers:
+                entry = cells.get((exp, imp))
+                text = cell(entry) if entry else "-"
+                row += f"{text:<{width}}"
+                if entry and text != "pass":
+                    notes.append(f"     {exp}-to-{imp}: {text}: {why(entry)}")
+            lines.append(row)
+        lines += notes
+    return lines
+
+
+def has_failures(outcome):
+    bad = {"fail", "crash", "timeout", "incomplete", "abort", "dmesg-fail"}
+    return bool(outcome.crashes) or any(
+        e["result"] in bad for e in load_results(outcome).values())

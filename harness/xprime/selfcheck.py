@@ -1,0 +1,91 @@
+"""./xprime check: the project's own tests.
+
+1. the build and `meson test` (test binaries' --help/--list-subtests, the
+   libigt symbol-clash check, unit tests of lib/), in the sid root;
+2. unit tests of the harness (harness/tests, host Python);
+3. an integration test in a real guest: the three drivers bind, a crossing
+   passes, a subtest that takes the kernel down is recorded as a crash, and
+   the subtests after it, dynamic ones included, still run.
+"""
+
+import json
+import subprocess
+import sys
+
+from . import report, session, sidroot
+from .setup import REPO, say
+
+SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
+
+INTEGRATION_FILTERS = [
+    "prime_cross@import@vgem-to-vmwgfx",
+    "xprime_selftest@pass",
+    "xprime_selftest@kernel-panic",
+    "xprime_selftest@after-panic",
+    "prime_cross@dmabuf-read@virtio-gpu-to-vmwgfx",
+]
+
+# What the integration run must record: result name -> result.
+EXPECTED = {
+    "igt@prime_cross@import@vgem-to-vmwgfx": "pass",
+    "igt@xprime_selftest@pass": "pass",
+    "igt@xprime_selftest@kernel-panic@before": "pass",
+    "igt@xprime_selftest@kernel-panic@panic": "crash",
+    "igt@xprime_selftest@kernel-panic@after": "pass",
+    "igt@xprime_selftest@after-panic": "pass",
+    "igt@prime_cross@dmabuf-read@virtio-gpu-to-vmwgfx": "pass",
+}
+DRIVERS = {"vgem", "vmwgfx", "virtio_gpu"}
+
+
+class Tally:
+    def __init__(self):
+        self.passed, self.failed = [], []
+
+    def check(self, ok, what):
+        (self.passed if ok else self.failed).append(what)
+        say(f"  {'ok  ' if ok else 'FAIL'} {what}")
+        return ok
+
+
+def run(args):
+    from .cli import Environment, new_run_dir
+
+    tally = Tally()
+    env = Environment("debian-6.12")
+    tally.check(True, "build (meson, in the sid root)")
+
+    say("meson test")
+    try:
+        sidroot.meson_test(env.sid_root)
+        tally.check(True, "meson test")
+    except Exception as err:  # a failing meson test is a result, not a crash
+        tally.check(False, f"meson test: {err}")
+
+    say("harness unit tests")
+    unit = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s",
+                           str(REPO / "harness" / "tests"), "-t", str(REPO / "harness")],
+                          cwd=REPO / "harness")
+    tally.check(unit.returncode == 0, "harness unit tests")
+
+    say("integration: a real guest")
+    run_dir = new_run_dir("check")
+    outcome = session.run_config(env.config(), run_dir, env.qemu, env.initrd, env.sid_root,
+                                 INTEGRATION_FILTERS, extra_tests=SELFTEST)
+    print(report.summary(outcome))
+    bound = {driver for _, driver in report.bound_drivers(outcome)}
+    tally.check(DRIVERS <= bound, f"drivers bound: {', '.join(sorted(bound)) or 'none'}")
+    tests = report.load_results(outcome)
+    for name, want in EXPECTED.items():
+        got = tests.get(name, {}).get("result", "missing")
+        tally.check(got == want, f"{name}: {got} (expected {want})")
+    panic = tests.get("igt@xprime_selftest@kernel-panic@panic", {})
+    tally.check("sysrq triggered crash" in panic.get("dmesg", ""),
+                "the crash carries the kernel's panic message")
+    tally.check(not outcome.problems, "no infrastructure problems"
+                + "".join(f"\n      {p}" for p in outcome.problems))
+    (run_dir / "check.json").write_text(json.dumps(
+        {"passed": tally.passed, "failed": tally.failed}, indent=2))
+
+    print(f"check: {len(tally.passed)} passed, {len(tally.failed)} failed")
+    return 0 if not tally.failed else 1

@@ -1,0 +1,284 @@
+"""A run of the suite in one guest configuration, across as many boots as it takes.
+
+igt_runner writes its results directory straight onto the host (a 9p share,
+synced after every write). When a subtest oopses the kernel, the boot ends
+(oops=panic); the harness records the crash with the oops from the console,
+boots again and lets igt_resume carry on after the culprit. Nothing that ran
+before or after the culprit is lost.
+"""
+
+import json
+import shlex
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import guest
+from .setup import REPO, SetupError, say
+from .sidroot import BUILD_DIR, GUEST_BUILD, in_root
+
+# Upstream tests for these drivers, from igt-gpu-tools-tests (FACTS §8).
+UPSTREAM_PEERS = ["vmwgfx/vmw_prime", "vgem_basic", "prime_vgem", "dmabuf_sync_file",
+                  "drm_virtgpu"]
+# Test directories whose binaries keep their directory in their name, as
+# upstream installs them (igt@vmwgfx/vmw_prime@...).
+DRIVER_DIRS = {"vmwgfx"}
+
+RUNNER_OPTS = [
+    "--sync",                       # every result is on the host before the next
+    "--inactivity-timeout", "180",  # a test silent this long is killed
+    "--per-test-timeout", "900",
+]
+
+
+@dataclass
+class Config:
+    name: str
+    kernel: object
+    machine: guest.Machine
+
+
+@dataclass
+class Outcome:
+    config: Config
+    results: Path
+    logs: Path
+    boots: list = field(default_factory=list)     # guest.BootResult, in order
+    crashes: list = field(default_factory=list)   # Crash
+    problems: list = field(default_factory=list)  # infrastructure, not test results
+
+
+def project_tests():
+    """Test binaries built from tests/, by the name igt_runner gives them."""
+    tests = {}
+    base = BUILD_DIR / "tests"
+    for binary in sorted(base.glob("*/*")):
+        if binary.is_file() and binary.stat().st_mode & 0o111:
+            directory = binary.parent.name
+            name = f"{directory}/{binary.name}" if directory in DRIVER_DIRS else binary.name
+            tests[name] = f"{GUEST_BUILD}/tests/{directory}/{binary.name}"
+    return tests
+
+
+def all_tests():
+    tests = project_tests()
+    for name in UPSTREAM_PEERS:
+        tests.setdefault(name, f"/usr/libexec/igt-gpu-tools/{name}")
+    return tests
+
+
+def resolve_filters(filters, tests):
+    """FILTER is test[@subtest[@dynamic]]; a test may be named without its
+    directory. Returns igt_runner --test-list lines."""
+    lines = []
+    for f in filters:
+        test, _, rest = f.removeprefix("igt@").partition("@")
+        matches = [t for t in tests if t == test or t.split("/")[-1] == test]
+        if not matches:
+            raise SetupError(f"no test named {test!r}; tests: {', '.join(sorted(tests))}")
+        lines.append("@".join(["igt", matches[0]] + ([rest] if rest else [])))
+    return lines
+
+
+def write_job(job_dir, mode, results, logs, boot_no, tests, test_list, name):
+    env = {
+        "MODE": mode,
+        "RESULTS": f"/xprime/results/{results}",
+        "LOGDIR": f"/xprime/results/{logs}",
+        "BOOT": str(boot_no),
+        "TESTS": "\n".join(f"{n} {p}" for n, p in tests.items()),
+        "RUNNER_OPTS": " ".join(RUNNER_OPTS + ["-n", name]
+                                + (["--test-list", "/xprime/job/test-list"] if test_list else [])),
+    }
+    (job_dir / "job.env").write_text(
+        "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()))
+    (job_dir / "test-list").write_text("".join(l + "\n" for l in test_list))
+
+
+@dataclass
+class Crash:
+    name: str           # igt@test@subtest[@dynamic], as in results.json
+    culprit: object     # guest.Culprit
+    boot: int
+    report: str         # the oops, panic or hang, from the console
+
+
+class Guest:
+    """Boots one configuration with the shares of a run directory."""
+
+    def __init__(self, config, run_dir, qemu, initrd, sid_root, tests):
+        self.config, self.run_dir, self.qemu, self.initrd = config, run_dir, qemu, initrd
+        self.tests = tests
+        self.job_dir = Path(tempfile.mkdtemp(prefix="xprime-job-"))
+        self.shares = [
+            guest.Share("root", sid_root),
+            guest.Share("modules", config.kernel.path / "modules"),
+            guest.Share("src", REPO),
+            guest.Share("build", BUILD_DIR),
+            guest.Share("job", self.job_dir),
+            guest.Share("results", run_dir, writable=True),
+        ]
+        self.boots = 0
+
+    def close(self):
+        shutil.rmtree(self.job_dir, ignore_errors=True)
+
+    def boot(self, mode, results, logs, test_list):
+        self.boots += 1
+        write_job(self.job_dir, mode, results.relative_to(self.run_dir),
+                  logs.relative_to(self.run_dir), self.boots, self.tests, test_list,
+                  self.config.name)
+        say(f"[{self.config.name}] boot {self.boots}: {mode} {results.name}")
+        result = guest.boot(self.qemu, self.config.machine, self.config.kernel, self.initrd,
+                            self.shares, logs / f"console-boot{self.boots}.log",
+                            [results / "results.json", results])
+        say(f"[{self.config.name}] boot {self.boots} ended by {result.ending} "
+            f"after {result.seconds:.0f} s")
+        return result
+
+
+def run_config(config, run_dir, qemu, initrd, sid_root, filters=(), extra_tests=None):
+    tests = all_tests()
+    tests.update(extra_tests or {})
+    test_list = resolve_filters(filters, tests)
+    outcome = Outcome(config, run_dir / config.name, run_dir / "logs" / config.name)
+    outcome.logs.mkdir(parents=True, exist_ok=True)
+    vm = Guest(config, run_dir, qemu, initrd, sid_root, tests)
+    try:
+        run_to_end(vm, outcome, outcome.results, test_list, resumable=True)
+        rerun_after_dynamic_crashes(vm, outcome)
+    finally:
+        vm.close()
+    record_crashes(outcome)
+    return outcome
+
+
+def run_to_end(vm, outcome, results, test_list, resumable):
+    """Boot until igt_runner has finished @results; return the crashes seen.
+
+    A resumable run carries on with igt_resume after each crash; a
+    non-resumable one (a follow-up, whose job list igt_resume cannot read
+    back) stops at its first crash."""
+    crashes = []
+    retried_noise = False
+    while True:
+        mode = "resume" if (results / "metadata.txt").exists() else "run"
+        before = jobs_started(results)
+        result = vm.boot(mode, results, outcome.logs, test_list)
+        outcome.boots.append(result)
+        if result.ending == "poweroff" and (results / "results.json").exists():
+            return crashes
+        if result.culprit and result.ending in ("panic", "watchdog"):
+            crash = Crash(full_name(result.culprit, vm.tests), result.culprit, vm.boots,
+                          result.oops or f"boot {vm.boots} ended by the {result.ending}")
+            crashes.append(crash)
+            outcome.crashes.append(crash)
+            say(f"[{vm.config.name}] kernel {result.ending} in {crash.name}")
+            if not resumable:
+                generate_results(vm, results)
+                return crashes
+            continue
+        if jobs_started(results) == before and not retried_noise:
+            # Nothing ran: infrastructure noise (FACTS §1) gets one retry.
+            what = result.oops.splitlines()[0] if result.oops else result.ending
+            outcome.problems.append(f"boot {vm.boots}: no test ran ({what}); "
+                                    f"console: {result.console}")
+            retried_noise = True
+            continue
+        raise SetupError(f"[{vm.config.name}] boot {vm.boots} ended by {result.ending} "
+                         f"without finishing the run; see {result.console}")
+
+
+def rerun_after_dynamic_crashes(vm, outcome):
+    """Run the dynamic subtests that a crash kept from running.
+
+    igt_resume goes on after the interrupted subtest, so the dynamic subtests
+    that would have followed the culprit never ran. A follow-up run selects
+    them with --dynamic-subtest '*,!done,!culprit'; its results are merged."""
+    queue = [c for c in outcome.crashes if c.culprit.dynamic]
+    count = 0
+    while queue:
+        crash = queue.pop(0)
+        count += 1
+        skip = crash.culprit.earlier_dynamics + [crash.culprit.dynamic]
+        pattern = ",".join(["*"] + [f"!{d}" for d in skip])
+        subtest = crash.name.rsplit("@", 1)[0]
+        results = outcome.logs / f"followup-{count}"
+        say(f"[{vm.config.name}] running the rest of {subtest} after the crash")
+        for again in run_to_end(vm, outcome, results, [f"{subtest}@{pattern}"],
+                                resumable=False):
+            if again.culprit.dynamic:
+                again.culprit.earlier_dynamics[:0] = skip
+                queue.append(again)
+        merge_results(outcome.results, results, subtest)
+
+
+def full_name(culprit, tests):
+    """libigt logs argv[0]'s basename; results name the test as listed."""
+    binary = next((t for t in tests if t.split("/")[-1] == culprit.binary), culprit.binary)
+    return "@".join(["igt", binary, culprit.subtest]
+                    + ([culprit.dynamic] if culprit.dynamic else []))
+
+
+def generate_results(vm, results):
+    """igt_results over a run that ended in a crash (igt_resume would not)."""
+    in_root(vm.shares[0].path, f"igt_results /xprime/results/{results.relative_to(vm.run_dir)}",
+            vm.run_dir / "logs" / "igt_results.log", "igt_results",
+            binds={vm.run_dir: "/xprime/results"})
+
+
+def merge_results(main, followup, subtest):
+    main_json, extra_json = main / "results.json", followup / "results.json"
+    if not main_json.exists() or not extra_json.exists():
+        return
+    data = json.loads(main_json.read_text())
+    extra = json.loads(extra_json.read_text())["tests"]
+    prefix = subtest.lower() + "@"
+    for name, entry in extra.items():
+        if name.startswith(prefix) and name not in data["tests"]:
+            entry["out"] = f"xprime: from the follow-up run {followup.name}\n" + entry.get("out", "")
+            data["tests"][name] = entry
+    main_json.write_text(json.dumps(data, indent=2))
+
+
+def jobs_started(results):
+    if not results.exists():
+        return 0
+    return sum(1 for p in results.iterdir() if p.name.isdigit())
+
+
+def record_crashes(outcome):
+    """Turn each subtest that took the kernel down into a 'crash' in
+    results.json, with the kernel's report as its dmesg; igt_resume leaves it
+    'incomplete'. A subtest whose dynamic subtest crashed crashed too."""
+    path = outcome.results / "results.json"
+    if not path.exists():
+        return
+    data = json.loads(path.read_text())
+    tests = data["tests"]
+    for crash in outcome.crashes:
+        names = [crash.name.lower()]
+        if crash.culprit.dynamic:
+            names.append(crash.name.lower().rsplit("@", 1)[0])
+        for key in names:
+            entry = tests.setdefault(key, {"out": "", "err": "", "dmesg": ""})
+            entry["result"] = "crash"
+            entry["dmesg"] = crash.report + "\n" + entry.get("dmesg", "")
+            entry["err"] = (entry.get("err", "") + f"\nxprime: the kernel went down in "
+                            f"{crash.name}; boot {crash.boot} ended "
+                            f"(console-boot{crash.boot}.log)\n")
+    recount_totals(data)
+    path.write_text(json.dumps(data, indent=2))
+
+
+def recount_totals(data):
+    results = ["pass", "fail", "dmesg-warn", "dmesg-fail", "warn", "crash", "skip",
+               "timeout", "notrun", "incomplete", "abort"]
+    totals = {}
+    for name, entry in data["tests"].items():
+        binary = "@".join(name.split("@")[:2])
+        for key in ("", "root", binary):
+            counts = totals.setdefault(key, {r: 0 for r in results})
+            counts[entry["result"]] = counts.get(entry["result"], 0) + 1
+    data["totals"] = totals

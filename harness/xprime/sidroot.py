@@ -1,0 +1,80 @@
+"""The Debian sid root: IGT 2.5 and the build tools, and the guest's userland.
+
+IGT's runner and libigt need glibc >= 2.38, newer than the host's (FACTS §3),
+so the tests are built inside this root (chroot) and run from it in the guest.
+"""
+
+import shlex
+import subprocess
+
+from .host import MIRROR
+from .setup import REPO, SetupError, cache_dir, cached, key_of, run_logged, say
+
+SID_PACKAGES = [
+    "igt-gpu-tools", "igt-gpu-tools-tests", "libdrm-dev", "libcairo2-dev",
+    "libpixman-1-dev", "meson", "ninja-build", "gcc", "pkg-config", "kmod",
+    "python3", "binutils",
+]
+
+# Mount points of the guest's shares (guest/init); the root itself is read-only.
+MOUNT_POINTS = ["xprime/src", "xprime/build", "xprime/job", "xprime/results",
+                "usr/lib/modules"]
+
+GUEST_SRC = "/xprime/src"
+GUEST_BUILD = "/xprime/build"
+BUILD_DIR = REPO / "build"
+
+
+def sid_root():
+    key = key_of(SID_PACKAGES, MOUNT_POINTS, MIRROR)
+
+    def build(tmp):
+        root = tmp / "root"
+        hook = "mkdir -p " + " ".join(f'"$1"/{p}' for p in MOUNT_POINTS)
+        run_logged(["mmdebstrap", "--variant=minbase",
+                    "--aptopt=Acquire::Check-Valid-Until \"false\"",
+                    "--include=" + ",".join(SID_PACKAGES),
+                    f"--customize-hook={hook}",
+                    "sid", root, MIRROR],
+                   cache_dir() / "logs" / "sid-root.log", "creating the sid root (mmdebstrap)")
+
+    return cached("sid-root", key, build) / "root"
+
+
+def in_root(root, command, log, what, binds=None):
+    """Run a shell @command in the sid root with the checkout and build dir
+    (and @binds: host path -> path in the root) bind-mounted where the guest
+    sees them. A private mount namespace drops the mounts when the command
+    ends, whatever happens."""
+    BUILD_DIR.mkdir(exist_ok=True)
+    mounts = {REPO: GUEST_SRC, BUILD_DIR: GUEST_BUILD, **(binds or {})}
+    script = " && ".join([
+        "mount --make-rprivate /",
+        *(f"mount --bind {shlex.quote(str(host))} {shlex.quote(f'{root}{inside}')}"
+          for host, inside in mounts.items()),
+        "mount -t proc proc " + shlex.quote(f"{root}/proc"),
+        f"exec chroot {shlex.quote(str(root))} /usr/bin/env -i "
+        "PATH=/usr/sbin:/usr/bin HOME=/root LANG=C.UTF-8 "
+        f"sh -c {shlex.quote(command)}",
+    ])
+    run_logged(["unshare", "--mount", "sh", "-c", script], log, what)
+
+
+def build_tests(root):
+    """Configure (first time) and build the project inside the sid root."""
+    log = cache_dir() / "logs" / "build.log"
+    log.unlink(missing_ok=True)
+    setup = "" if (BUILD_DIR / "build.ninja").exists() else \
+        f"meson setup --werror {GUEST_BUILD} {GUEST_SRC} && "
+    in_root(root, f"cd {GUEST_SRC} && {setup}meson compile -C {GUEST_BUILD}",
+            log, "building the tests (meson, in the sid root)")
+    return log
+
+
+def meson_test(root):
+    log = cache_dir() / "logs" / "meson-test.log"
+    log.unlink(missing_ok=True)
+    try:
+        in_root(root, f"meson test -C {GUEST_BUILD} --print-errorlogs", log, "meson test")
+    finally:
+        print(log.read_text(errors="replace"), end="")

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Dumb buffers on any KMS or vgem device, with the errors kept.
+ *
+ * libigt's kmstest_dumb_*() assert; a prime test must also see *which* errno
+ * a driver gives, e.g. for mapping an imported object, so every helper here
+ * has a __ form that returns -errno.
+ */
+
+#ifndef IGT_DUMB_H
+#define IGT_DUMB_H
+
+#include <stdint.h>
+
+struct igt_dumb {
+	uint32_t handle;
+	uint32_t width;
+	uint32_t height;
+	uint32_t bpp;
+	uint32_t stride;	/* bytes per row, as the driver chose it */
+	uint64_t size;		/* bytes, as the driver chose it */
+};
+
+int __igt_dumb_create(int fd, uint32_t width, uint32_t height, uint32_t bpp,
+		      struct igt_dumb *bo);
+void igt_dumb_create(int fd, uint32_t width, uint32_t height, uint32_t bpp,
+		     struct igt_dumb *bo);
+
+int __igt_dumb_map(int fd, uint32_t handle, uint64_t size, int prot, void **ptr);
+void *igt_dumb_map(int fd, uint32_t handle, uint64_t size, int prot);
+
+int __igt_dumb_destroy(int fd, uint32_t handle);
+void igt_dumb_destroy(int fd, uint32_t handle);
+
+#endif /* IGT_DUMB_H */
