@@ -15,7 +15,9 @@ OOPS_CONSOLE = """\
 [    4.400000] [IGT] prime_cross: starting dynamic subtest vmwgfx-to-vgem
 [    4.500000] BUG: kernel NULL pointer dereference, address: 0000000000000010
 [    4.500001] #PF: supervisor read access in kernel mode
-[    4.500002] Oops: Oops: 0000 [#1] PREEMPT SMP NOPTI
+[    4.500002] #PF: error_code(0x0000) - not-present page
+[    4.500003] PGD 21e3c067 P4D 0
+[    4.500004] Oops: Oops: 0000 [#1] PREEMPT SMP NOPTI
 [    4.500003] RIP: 0010:vmw_gem_object_get_sg_table+0x1a/0x60 [vmwgfx]
 [    4.500004] Call Trace:
 [    4.500005]  drm_gem_map_dma_buf+0x31/0xb0 [drm]

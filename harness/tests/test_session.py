@@ -82,6 +82,18 @@ class TestResults(unittest.TestCase):
         self.assertEqual(tests["igt@vgem_basic@create"]["result"], "pass")
         self.assertEqual(tests["igt@prime_cross@import"]["result"], "incomplete")
 
+    def test_followup_replaces_incomplete(self):
+        followup = self.tmp / "followup-1"
+        followup.mkdir()
+        self.write(followup, {"igt@prime_cross@import@vmwgfx-to-vgem": {"result": "fail"}})
+        session.merge_results(self.results, followup, "igt@prime_cross@import")
+        tests = self.read()["tests"]
+        self.assertEqual(tests["igt@prime_cross@import@vmwgfx-to-vgem"]["result"], "fail")
+
+    def test_recorded_dynamics_skip_incomplete(self):
+        self.assertEqual(session.recorded_dynamics(self.results, "igt@prime_cross@import"),
+                         {"vgem-to-vgem"})
+
 
 if __name__ == "__main__":
     unittest.main()

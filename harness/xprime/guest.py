@@ -20,6 +20,8 @@ REPORT_START = re.compile(
     r"(BUG: |general protection fault|kernel BUG at|Oops: |"
     r"INFO: task .* blocked for more than|watchdog: BUG: soft lockup)")
 PANIC = re.compile(r"Kernel panic - not syncing")
+REPORT_PRELUDE = re.compile(r"^(BUG: |#PF: |PGD |general protection fault|kernel BUG at|"
+                            r"Oops: |stack segment: |invalid opcode: )")
 # libigt logs every (dynamic) subtest start to /dev/kmsg, so the console names
 # the culprit even when the runner's own files stop short.
 IGT_START = re.compile(
@@ -168,15 +170,11 @@ def first_report(lines, panic_at):
     starts = [i for i in range(end) if REPORT_START.search(lines[i])]
     if not starts:
         return panic_at
-    if panic_at is None:
-        return starts[0]
-    # "BUG: ...", "#PF: ...", "Oops: ..." open one report: take the first
-    # start line of the last group.
-    at = starts[-1]
-    for i in reversed(starts[:-1]):
-        if at - i > 3:
-            break
-        at = i
+    at = starts[0] if panic_at is None else starts[-1]
+    # "BUG: ...", "#PF: ...", "PGD ...", "Oops: ..." are one report: step
+    # back over the lines that open it.
+    while at > 0 and REPORT_PRELUDE.search(lines[at - 1]):
+        at -= 1
     return at
 
 

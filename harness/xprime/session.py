@@ -191,27 +191,48 @@ def run_to_end(vm, outcome, results, test_list, resumable):
 
 
 def rerun_after_dynamic_crashes(vm, outcome):
-    """Run the dynamic subtests that a crash kept from running.
+    """Run the dynamic subtests that a crash kept from running or recording.
 
     igt_resume goes on after the interrupted subtest, so the dynamic subtests
-    that would have followed the culprit never ran. A follow-up run selects
-    them with --dynamic-subtest '*,!done,!culprit'; its results are merged."""
-    queue = [c for c in outcome.crashes if c.culprit.dynamic]
-    count = 0
-    while queue:
-        crash = queue.pop(0)
-        count += 1
-        skip = crash.culprit.earlier_dynamics + [crash.culprit.dynamic]
-        pattern = ",".join(["*"] + [f"!{d}" for d in skip])
+    after the culprit never ran, and those that finished just before it may
+    not have reached igt_runner's record. A follow-up run of the subtest
+    selects all but the culprit and those recorded, with
+    --dynamic-subtest '*,!recorded,!culprit', and its results are merged;
+    it repeats while follow-ups crash too."""
+    subtests = []
+    for crash in outcome.crashes:
         subtest = crash.name.rsplit("@", 1)[0]
-        results = outcome.logs / f"followup-{count}"
-        say(f"[{vm.config.name}] running the rest of {subtest} after the crash")
-        for again in run_to_end(vm, outcome, results, [f"{subtest}@{pattern}"],
-                                resumable=False):
-            if again.culprit.dynamic:
-                again.culprit.earlier_dynamics[:0] = skip
-                queue.append(again)
-        merge_results(outcome.results, results, subtest)
+        if crash.culprit.dynamic and subtest not in subtests:
+            subtests.append(subtest)
+    count = 0
+    for subtest in subtests:
+        while True:
+            crashes = [c for c in outcome.crashes
+                       if c.culprit.dynamic and c.name.rsplit("@", 1)[0] == subtest]
+            culprits = [c.culprit.dynamic for c in crashes]
+            recorded = recorded_dynamics(outcome.results, subtest)
+            # Names as the test spells them (results.json lowercases them).
+            seen = {d for c in crashes for d in c.culprit.earlier_dynamics}
+            skip = culprits + sorted(d for d in seen if d.lower() in recorded)
+            pattern = ",".join(["*"] + [f"!{d}" for d in skip])
+            count += 1
+            results = outcome.logs / f"followup-{count}"
+            say(f"[{vm.config.name}] follow-up {count}: the rest of {subtest}")
+            again = run_to_end(vm, outcome, results, [f"{subtest}@{pattern}"],
+                               resumable=False)
+            merge_results(outcome.results, results, subtest)
+            if not any(c.culprit.dynamic for c in again):
+                break
+
+
+def recorded_dynamics(results, subtest):
+    """Lowercased names of @subtest's dynamic subtests with a final result."""
+    path = results / "results.json"
+    if not path.exists():
+        return set()
+    prefix = subtest.lower() + "@"
+    return {name[len(prefix):] for name, entry in json.loads(path.read_text())["tests"].items()
+            if name.startswith(prefix) and entry["result"] not in ("incomplete", "notrun")}
 
 
 def full_name(culprit, tests):
@@ -236,7 +257,8 @@ def merge_results(main, followup, subtest):
     extra = json.loads(extra_json.read_text())["tests"]
     prefix = subtest.lower() + "@"
     for name, entry in extra.items():
-        if name.startswith(prefix) and name not in data["tests"]:
+        mine = data["tests"].get(name)
+        if name.startswith(prefix) and (mine is None or mine["result"] == "incomplete"):
             entry["out"] = f"xprime: from the follow-up run {followup.name}\n" + entry.get("out", "")
             data["tests"][name] = entry
     main_json.write_text(json.dumps(data, indent=2))
