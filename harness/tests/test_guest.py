@@ -18,6 +18,7 @@ OOPS_CONSOLE = """\
 [    4.500002] #PF: error_code(0x0000) - not-present page
 [    4.500003] PGD 21e3c067 P4D 0
 [    4.500004] Oops: Oops: 0000 [#1] PREEMPT SMP NOPTI
+[    4.500005] CPU: 1 UID: 0 PID: 207 Comm: prime_cross Not tainted 6.12.117
 [    4.500003] RIP: 0010:vmw_gem_object_get_sg_table+0x1a/0x60 [vmwgfx]
 [    4.500004] Call Trace:
 [    4.500005]  drm_gem_map_dma_buf+0x31/0xb0 [drm]
@@ -42,6 +43,7 @@ class TestAnalyse(unittest.TestCase):
         self.assertEqual(result.culprit.earlier_dynamics, ["vgem-to-vgem"])
         self.assertTrue(result.oops.startswith("BUG: kernel NULL pointer dereference"))
         self.assertIn("vmw_gem_object_get_sg_table", result.oops)
+        self.assertEqual(result.task, "prime_cross")
         self.assertTrue(result.oops.splitlines()[-1].startswith("Kernel panic"))
 
     def test_clean_poweroff(self):

@@ -30,6 +30,25 @@ class TestFilters(unittest.TestCase):
         self.assertEqual(session.full_name(culprit, TESTS), "igt@vmwgfx/vmw_prime@basic-vgem")
 
 
+class TestCrashOf(unittest.TestCase):
+    def result(self, task, binary="xprime_selftest_long_name"):
+        return guest.BootResult(console=Path("c"), ending="panic", seconds=1.0,
+                                oops="BUG: x", task=task,
+                                culprit=guest.Culprit(binary, "sub", "dyn"))
+
+    def test_own_task_is_a_crash(self):
+        crash = session.crash_of(self.result("xprime_selftest"), TESTS, 3)
+        self.assertFalse(crash.suspect)
+        self.assertEqual(crash.name, "igt@xprime_selftest_long_name@sub@dyn")
+        self.assertEqual(crash.boot, 3)
+
+    def test_other_task_is_suspect(self):
+        self.assertTrue(session.crash_of(self.result("kworker/0:1"), TESTS, 1).suspect)
+
+    def test_no_task_named(self):
+        self.assertFalse(session.crash_of(self.result(""), TESTS, 1).suspect)
+
+
 class TestResults(unittest.TestCase):
     def setUp(self):
         self.tmp = Path(tempfile.mkdtemp())
@@ -76,7 +95,8 @@ class TestResults(unittest.TestCase):
             "igt@prime_cross@import@vmwgfx-to-vmwgfx": {"result": "pass"},
             "igt@vgem_basic@create": {"result": "fail"},
         })
-        session.merge_results(self.results, followup, "igt@prime_cross@import")
+        session.merge_results(self.results, followup, "igt@prime_cross@import",
+                              only_dynamic=True)
         tests = self.read()["tests"]
         self.assertEqual(tests["igt@prime_cross@import@vmwgfx-to-vmwgfx"]["result"], "pass")
         self.assertEqual(tests["igt@vgem_basic@create"]["result"], "pass")

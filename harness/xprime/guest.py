@@ -27,6 +27,7 @@ REPORT_PRELUDE = re.compile(r"^(BUG: |#PF: |PGD |general protection fault|kernel
 IGT_START = re.compile(
     r"\[IGT\] (?P<test>[\w-]+): starting (?P<kind>dynamic )?subtest (?P<name>[\w@-]+)")
 IGT_EXECUTING = re.compile(r"\[IGT\] (?P<test>[\w-]+): executing")
+TASK = re.compile(r"\bComm: (\S+)")
 KMSG_PREFIX = re.compile(r"^\[\s*\d+\.\d+\] ")
 
 
@@ -43,6 +44,7 @@ class BootResult:
     ending: str                     # poweroff | panic | watchdog | qemu-failed
     seconds: float
     oops: str = ""                  # the first oops/panic excerpt, if any
+    task: str = ""                  # the task the report names (Comm:), if any
     culprit: "Culprit | None" = None  # the IGT subtest running at the end
     job_status: int | None = None   # the guest job's exit status, if it got there
     notes: list = field(default_factory=list)
@@ -150,6 +152,8 @@ def analyse(console, ending, returncode, seconds):
     if report_at is not None:
         end = panic_at if panic_at is not None else min(len(lines) - 1, report_at + 60)
         result.oops = "\n".join(lines[report_at:end + 1])
+        task = TASK.search(result.oops)
+        result.task = task.group(1) if task else ""
         result.culprit = culprit(lines[:report_at])
     if not result.ending:
         if any(PANIC.search(l) for l in lines):
