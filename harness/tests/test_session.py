@@ -6,7 +6,6 @@ import unittest
 from pathlib import Path
 
 from xprime import guest, session
-from xprime.setup import SetupError
 
 TESTS = {"prime_cross": "/x/prime_cross", "vmwgfx/vmw_prime": "/y/vmw_prime",
          "vgem_basic": "/y/vgem_basic"}
@@ -21,9 +20,18 @@ class TestFilters(unittest.TestCase):
              "igt@prime_cross@import@vgem-to-vmwgfx"])
 
     def test_unknown_test(self):
-        with self.assertRaises(SetupError) as err:
+        with self.assertRaises(session.UsageError) as err:
             session.resolve_filters(["nosuch@x"], TESTS)
         self.assertIn("no test named 'nosuch'", str(err.exception))
+
+    def test_malformed(self):
+        for bad in ["", "a@b@c@d", "prime_cross@", "x y", "igt@@x"]:
+            with self.assertRaises(session.UsageError, msg=bad):
+                session.resolve_filters([bad], TESTS)
+
+    def test_project_tests_from_sources(self):
+        tests = session.project_tests()
+        self.assertEqual(tests["prime_cross"], "/xprime/build/tests/prime/prime_cross")
 
     def test_full_name_restores_directory(self):
         culprit = guest.Culprit("vmw_prime", "basic-vgem")

@@ -53,6 +53,8 @@ def new_run_dir(label=None):
 
 
 def cmd_run(args):
+    # Bad filters are refused before minutes of set-up, not after.
+    session.resolve_filters(args.filters, session.all_tests())
     env = Environment(args.kernel)
     run_dir = new_run_dir()
     outcome = session.run_config(env.config(), run_dir, env.qemu, env.initrd,
@@ -93,9 +95,14 @@ def parser():
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
     try:
         return args.func(args)
+    except session.UsageError as err:
+        p.print_usage(sys.stderr)
+        print(f"xprime: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except SetupError as err:
         print(f"xprime: error: {err}", file=sys.stderr)
         return EXIT_INFRA

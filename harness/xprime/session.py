@@ -8,6 +8,7 @@ before or after the culprit is lost.
 """
 
 import json
+import re
 import shlex
 import shutil
 import tempfile
@@ -50,14 +51,13 @@ class Outcome:
 
 
 def project_tests():
-    """Test binaries built from tests/, by the name igt_runner gives them."""
+    """The project's test binaries (one per tests/<dir>/<name>.c), by the
+    name igt_runner gives them, with their path in the guest."""
     tests = {}
-    base = BUILD_DIR / "tests"
-    for binary in sorted(base.glob("*/*")):
-        if binary.is_file() and binary.stat().st_mode & 0o111:
-            directory = binary.parent.name
-            name = f"{directory}/{binary.name}" if directory in DRIVER_DIRS else binary.name
-            tests[name] = f"{GUEST_BUILD}/tests/{directory}/{binary.name}"
+    for source in sorted((REPO / "tests").glob("*/*.c")):
+        directory, name = source.parent.name, source.stem
+        listed = f"{directory}/{name}" if directory in DRIVER_DIRS else name
+        tests[listed] = f"{GUEST_BUILD}/tests/{directory}/{name}"
     return tests
 
 
@@ -68,15 +68,24 @@ def all_tests():
     return tests
 
 
+class UsageError(Exception):
+    """Bad input from the user: reported with exit code 2."""
+
+
+FILTER = re.compile(r"^(igt@)?[\w/-]+(@[\w-]+){0,2}$")
+
+
 def resolve_filters(filters, tests):
     """FILTER is test[@subtest[@dynamic]]; a test may be named without its
     directory. Returns igt_runner --test-list lines."""
     lines = []
     for f in filters:
+        if not FILTER.match(f):
+            raise UsageError(f"bad FILTER {f!r}: expected test[@subtest[@dynamic-subtest]]")
         test, _, rest = f.removeprefix("igt@").partition("@")
         matches = [t for t in tests if t == test or t.split("/")[-1] == test]
         if not matches:
-            raise SetupError(f"no test named {test!r}; tests: {', '.join(sorted(tests))}")
+            raise UsageError(f"no test named {test!r}; tests: {', '.join(sorted(tests))}")
         lines.append("@".join(["igt", matches[0]] + ([rest] if rest else [])))
     return lines
 
