@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import guest, host, initramfs, kernel, qemu, report, session, sidroot
+from . import expect, guest, host, initramfs, kernel, qemu, report, session, sidroot
 from .setup import REPO, SetupError, require_root, say
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
@@ -55,15 +55,20 @@ def new_run_dir(label=None):
 def cmd_run(args):
     # Bad filters are refused before minutes of set-up, not after.
     session.resolve_filters(args.filters, session.all_tests())
+    expectations = expect.load(expect.path_for(args.kernel))
     env = Environment(args.kernel)
     run_dir = new_run_dir()
     outcome = session.run_config(env.config(), run_dir, env.qemu, env.initrd,
                                  env.sid_root, args.filters)
-    text = report.summary(outcome)
+    verdict = expect.compare(report.load_results(outcome), expectations)
+    text = "\n".join([report.summary(outcome),
+                      *expect.describe(verdict, only_run_subset=bool(args.filters))])
     (run_dir / "summary.txt").write_text(text + "\n")
+    (run_dir / "summary.md").write_text(report.markdown([(outcome, verdict)], [text]))
+    (run_dir / "junit.xml").write_text(report.junit([(outcome, verdict)]))
     print(text)
     say(f"results: {run_dir} (also results/latest)")
-    return EXIT_FAIL if report.has_failures(outcome) else EXIT_PASS
+    return EXIT_PASS if verdict.ok else EXIT_FAIL
 
 
 def cmd_check(args):

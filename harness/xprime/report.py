@@ -5,6 +5,8 @@ import json
 import re
 from collections import Counter
 
+from . import expect
+
 CROSSING = re.compile(r"^igt@(?P<test>[\w/]+)@(?P<check>[\w-]+)@(?P<exp>[\w-]+)-to-(?P<imp>[\w-]+)$")
 REFUSED = re.compile(r"crossing refused: (E[A-Z]+)")
 DRIVER_ORDER = ["vgem", "virtio-gpu", "vmwgfx", "udmabuf", "dma-heap"]
@@ -105,7 +107,53 @@ def matrices(tests):
     return lines
 
 
-def has_failures(outcome):
-    bad = {"fail", "crash", "timeout", "incomplete", "abort", "dmesg-fail"}
-    return bool(outcome.crashes) or any(
-        e["result"] in bad for e in load_results(outcome).values())
+
+def junit(outcomes_verdicts):
+    """JUnit XML: one testsuite per configuration, one testcase per result.
+    Known failures are 'skipped' with their reason, so a CI that reads JUnit
+    is green exactly when the run matches its expectations."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="xprime")
+    for outcome, verdict in outcomes_verdicts:
+        tests = load_results(outcome)
+        known = {name: (result, reason) for name, result, reason in verdict.expected}
+        new = dict(verdict.new_failures + verdict.new_crashes)
+        surprises = {name: exp for name, _, exp in verdict.unexpected_passes}
+        suite = ET.SubElement(root, "testsuite", name=outcome.config.name)
+        counts = Counter()
+        for name, entry in sorted(expect.leaves(tests).items()):
+            case = ET.SubElement(suite, "testcase", classname=outcome.config.name, name=name,
+                                 time=f"{entry.get('time', {}).get('end', 0):.3f}")
+            counts["tests"] += 1
+            if name in new:
+                counts["failures"] += 1
+                ET.SubElement(case, "failure", message=f"{new[name]}: {why(entry)}").text = \
+                    entry.get("dmesg", "")[:4000] if new[name] == "crash" else entry.get("err", "")
+            elif name in surprises:
+                counts["failures"] += 1
+                exp = surprises[name]
+                ET.SubElement(case, "failure", message=f"unexpected {entry['result']}: "
+                              f"expected {exp.result} ({exp.where}: {exp.reason})")
+            elif name in known:
+                counts["skipped"] += 1
+                result, reason = known[name]
+                ET.SubElement(case, "skipped", message=f"expected {result}: {reason}")
+            elif entry["result"] == "skip":
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=why(entry))
+        suite.set("tests", str(counts["tests"]))
+        suite.set("failures", str(counts["failures"]))
+        suite.set("skipped", str(counts["skipped"]))
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def markdown(outcomes_verdicts, text_summaries):
+    lines = ["# xprime run", ""]
+    for (outcome, verdict), text in zip(outcomes_verdicts, text_summaries):
+        lines += [f"## {outcome.config.name}", "",
+                  f"Kernel {outcome.config.kernel.release}; "
+                  f"{'matches' if verdict.ok else 'does NOT match'} "
+                  f"`expectations/{outcome.config.name}.txt`.", "", "```", text, "```", ""]
+    return "\n".join(lines)

@@ -12,13 +12,14 @@ import json
 import subprocess
 import sys
 
-from . import report, session, sidroot
+from . import expect, report, session, sidroot
 from .setup import REPO, say
 
 SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
 
 INTEGRATION_FILTERS = [
     "prime_cross@import@vgem-to-vmwgfx",
+    "prime_cross@import@vmwgfx-to-vgem",
     "xprime_selftest@pass",
     "xprime_selftest@kernel-panic",
     "xprime_selftest@after-panic",
@@ -28,6 +29,7 @@ INTEGRATION_FILTERS = [
 # What the integration run must record: result name -> result.
 EXPECTED = {
     "igt@prime_cross@import@vgem-to-vmwgfx": "pass",
+    "igt@prime_cross@import@vmwgfx-to-vgem": "crash",
     "igt@xprime_selftest@pass": "pass",
     "igt@xprime_selftest@kernel-panic@before": "pass",
     "igt@xprime_selftest@kernel-panic@panic": "crash",
@@ -82,6 +84,11 @@ def run(args):
     panic = tests.get("igt@xprime_selftest@kernel-panic@panic", {})
     tally.check("sysrq triggered crash" in panic.get("dmesg", ""),
                 "the crash carries the kernel's panic message")
+    verdict = expect.compare(tests, expect.load(expect.path_for(env.kernel.name)))
+    tally.check(("igt@prime_cross@import@vmwgfx-to-vgem", "crash") in
+                [(n, r) for n, r, _ in verdict.expected],
+                "the known vmwgfx export oops matches expectations/"
+                f"{env.kernel.name}.txt")
     tally.check(not outcome.problems, "no infrastructure problems"
                 + "".join(f"\n      {p}" for p in outcome.problems))
     (run_dir / "check.json").write_text(json.dumps(

@@ -160,7 +160,7 @@ def run_config(config, run_dir, qemu, initrd, sid_root, filters=(), extra_tests=
     try:
         run_to_end(vm, outcome, outcome.results, test_list, resumable=True)
         retry_suspect_crashes(vm, outcome)
-        rerun_after_dynamic_crashes(vm, outcome)
+        rerun_after_dynamic_crashes(vm, outcome, test_list)
     finally:
         vm.close()
     record_crashes(outcome)
@@ -227,7 +227,7 @@ def retry_suspect_crashes(vm, outcome):
         merge_results(outcome.results, results, crash.name)
 
 
-def rerun_after_dynamic_crashes(vm, outcome):
+def rerun_after_dynamic_crashes(vm, outcome, test_list):
     """Run the dynamic subtests that a crash kept from running or recording.
 
     igt_resume goes on after the interrupted subtest, so the dynamic subtests
@@ -235,11 +235,14 @@ def rerun_after_dynamic_crashes(vm, outcome):
     not have reached igt_runner's record. A follow-up run of the subtest
     selects all but the culprit and those recorded, with
     --dynamic-subtest '*,!recorded,!culprit', and its results are merged;
-    it repeats while follow-ups crash too."""
+    it repeats while follow-ups crash too. Only subtests that the run
+    selected whole are followed up."""
     subtests = []
     for crash in outcome.crashes:
         subtest = crash.name.rsplit("@", 1)[0]
-        if crash.culprit.dynamic and subtest not in subtests:
+        whole = not test_list or any(line in (subtest, subtest.rsplit("@", 1)[0])
+                                     for line in test_list)
+        if crash.culprit.dynamic and whole and subtest not in subtests:
             subtests.append(subtest)
     count = 0
     for subtest in subtests:
