@@ -10,32 +10,45 @@
  * Sub-category: DRM prime
  * Functionality: dma-buf export and import between drivers
  * Driver requirement: vgem, virtio_gpu, vmwgfx
+ * Kernel requirement: CONFIG_DRM_VGEM, CONFIG_DRM_VIRTIO_GPU and
+ *	CONFIG_DRM_VMWGFX. virtio-gpu imports another driver's dma-buf only
+ *	from 6.14 (ca77f27a2665), as a blob without virgl, and refuses it
+ *	with ENODEV before; vmwgfx maps imported buffers through the dma-buf
+ *	(50f119925091).
+ * Guest requirement: vgem loaded; a virtio-gpu-pci device (no virgl); a
+ *	vmware-svga device that vmwgfx binds (qemu/vmware-svga.patch). The
+ *	crossings of a driver that is not bound are left out.
+ * Crossings: vgem, virtio-gpu, vmwgfx -> vgem, virtio-gpu, vmwgfx
+ * Dynamic subtests: <exporter>-to-<importer>
  * Description: Shares a buffer from every driver to every driver (same-driver
  *	pairs included) and checks each crossing by content, with a pattern
- *	that encodes each pixel's position. Dynamic subtests are named
- *	<exporter>-to-<importer>.
+ *	that encodes each pixel's position.
  *
  * SUBTEST: import
  * Description: The importer takes the exporter's dma-buf and hands the same
  *	buffer back out: same size through lseek() on its own export. A
  *	driver that refuses another driver's dma-buf must give its
  *	documented errno.
+ * Checks: import, re-export size
  *
  * SUBTEST: dmabuf-read
  * Description: A pattern written through the exporter's mapping reads back
  *	through mmap() of the dma-buf that the importer exports, bracketed by
  *	DMA_BUF_IOCTL_SYNC.
+ * Checks: dma-buf mmap read
  *
  * SUBTEST: importer-read
  * Description: A pattern written through the exporter's mapping reads back
  *	through the importer's own mapping of the imported object
  *	(MODE_MAP_DUMB), or the importer refuses that mapping with its
  *	documented errno.
+ * Checks: importer mmap read
  *
  * SUBTEST: importer-write
  * Description: A pattern written through the importer (its own mapping, or
  *	else the dma-buf it exports, with DMA_BUF_IOCTL_SYNC) reads back
  *	through the exporter's own mapping.
+ * Checks: importer write
  */
 
 #include <errno.h>
