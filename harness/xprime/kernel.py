@@ -16,7 +16,11 @@ from .setup import SetupError, cached, key_of, run_logged
 # Versions are resolved on the mirror at first use, so a point release that
 # replaces the one measured in FACTS.md does not break set-up.
 DEBIAN_KERNELS = {
+    "debian-6.1": ("bookworm", [r"^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$"]),
     "debian-6.12": ("trixie", [r"^linux-image-6\.12\.[0-9]+\+deb13-amd64-unsigned$"]),
+    # sid splits the image from its modules; linux-image-* is a meta package.
+    "debian-7.2": ("sid", [r"^linux-binary-unsigned-7\.2\.[0-9]+\+deb14-amd64$",
+                           r"^linux-modules-7\.2\.[0-9]+\+deb14-amd64$"]),
 }
 
 
@@ -91,9 +95,12 @@ def debian_kernel(name):
 
 def unpack_kernel_tree(root, dest):
     """Move vmlinuz and the modules of an unpacked kernel into @dest, with depmod."""
-    images = sorted((root / "boot").glob("vmlinuz-*"))
+    # bookworm and trixie: /boot/vmlinuz-<release>; sid ships the image
+    # beside its modules: /usr/lib/modules/<release>/vmlinuz.unsigned.
+    images = (sorted((root / "boot").glob("vmlinuz-*"))
+              + sorted(root.glob("usr/lib/modules/*/vmlinuz*")))
     if not images:
-        raise SetupError(f"no /boot/vmlinuz-* in {root}")
+        raise SetupError(f"no kernel image (/boot/vmlinuz-* or modules/*/vmlinuz*) in {root}")
     shutil.move(images[0], dest / "vmlinuz")
     for moddir in (root / "usr/lib/modules", root / "lib/modules"):
         if moddir.is_dir():
