@@ -32,5 +32,31 @@ class TestMatrix(unittest.TestCase):
         self.assertEqual(report.matrices({"igt@vgem_basic@create": entry("pass")}), [])
 
 
+class TestSideBySide(unittest.TestCase):
+    def test_cells_differ(self):
+        class Config:
+            def __init__(self, name):
+                self.name = name
+
+        class Outcome:
+            def __init__(self, name, tests):
+                self.config = Config(name)
+                self.tests = tests
+
+        a = Outcome("stock", {"igt@prime_cross@import@vmwgfx-to-vgem": entry("crash"),
+                              "igt@prime_cross@import@vgem-to-vgem": entry("pass")})
+        b = Outcome("debug", {"igt@prime_cross@import@vmwgfx-to-vgem": entry("pass"),
+                              "igt@prime_cross@import@vgem-to-vgem": entry("pass")})
+        original = report.load_results
+        report.load_results = lambda outcome: outcome.tests
+        try:
+            text = "\n".join(report.side_by_side([a, b]))
+        finally:
+            report.load_results = original
+        self.assertIn("stock / debug", text)
+        self.assertIn("crash / pass*", text)
+        self.assertRegex(text, r"vgem\s+pass / pass\s")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -157,3 +157,33 @@ def markdown(outcomes_verdicts, text_summaries):
                   f"{'matches' if verdict.ok else 'does NOT match'} "
                   f"`expectations/{outcome.config.name}.txt`.", "", "```", text, "```", ""]
     return "\n".join(lines)
+
+
+def side_by_side(outcomes):
+    """Each crossing check once, every configuration's result in each cell."""
+    names = [o.config.name for o in outcomes]
+    per_config = [load_results(o) for o in outcomes]
+    checks = {}
+    for index, tests in enumerate(per_config):
+        for name, entry in tests.items():
+            m = CROSSING.match(name)
+            if m:
+                cells = checks.setdefault((m["test"], m["check"]), {})
+                cells.setdefault((m["exp"], m["imp"]), ["-"] * len(names))[index] = cell(entry)
+    lines = [f"== side by side: {' / '.join(names)}"]
+    for (test, check), cells in sorted(checks.items()):
+        drivers = sorted({d for pair in cells for d in pair},
+                         key=lambda d: DRIVER_ORDER.index(d) if d in DRIVER_ORDER else 99)
+        width = max(12, *(len(" / ".join(v)) + 2 for v in cells.values()))
+        lines.append(f"   {test}@{check}: exporter (row) -> importer (column)")
+        lines.append("   " + " " * 12 + "".join(f"{d:<{width}}" for d in drivers))
+        for exp in drivers:
+            row = f"   {exp:<12}"
+            for imp in drivers:
+                values = cells.get((exp, imp))
+                text = " / ".join(values) if values else "-"
+                marker = "" if not values or len(set(values)) == 1 else "*"
+                row += f"{text + marker:<{width}}"
+            lines.append(row)
+    lines.append("   (* the configurations differ)")
+    return lines

@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 
-from . import expect, report, session, sidroot
+from . import expect, kernel, report, sidroot
 from .setup import REPO, say
 
 SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
@@ -54,7 +54,8 @@ def run(args):
     from .cli import Environment, new_run_dir
 
     tally = Tally()
-    env = Environment("debian-6.12")
+    env = Environment()
+    kern = kernel.debian_kernel("debian-6.12")
     tally.check(True, "build (meson, in the sid root)")
 
     say("meson test")
@@ -72,8 +73,7 @@ def run(args):
 
     say("integration: a real guest")
     run_dir = new_run_dir("check")
-    outcome = session.run_config(env.config(), run_dir, env.qemu, env.initrd, env.sid_root,
-                                 INTEGRATION_FILTERS, extra_tests=SELFTEST)
+    outcome = env.run(kern, run_dir, INTEGRATION_FILTERS, extra_tests=SELFTEST)
     print(report.summary(outcome))
     bound = {driver for _, driver in report.bound_drivers(outcome)}
     tally.check(DRIVERS <= bound, f"drivers bound: {', '.join(sorted(bound)) or 'none'}")
@@ -84,11 +84,11 @@ def run(args):
     panic = tests.get("igt@xprime_selftest@kernel-panic@panic", {})
     tally.check("sysrq triggered crash" in panic.get("dmesg", ""),
                 "the crash carries the kernel's panic message")
-    verdict = expect.compare(tests, expect.load(expect.path_for(env.kernel.name)))
+    verdict = expect.compare(tests, expect.load(expect.path_for(kern.name)))
     tally.check(("igt@prime_cross@import@vmwgfx-to-vgem", "crash") in
                 [(n, r) for n, r, _ in verdict.expected],
                 "the known vmwgfx export oops matches expectations/"
-                f"{env.kernel.name}.txt")
+                f"{kern.name}.txt")
     tally.check(not outcome.problems, "no infrastructure problems"
                 + "".join(f"\n      {p}" for p in outcome.problems))
     (run_dir / "check.json").write_text(json.dumps(

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Benchmark: a bare boot-to-poweroff of the guest's kernel and devices.
+
+The same QEMU, kernel, machine and devices as ./xprime run, with an initramfs
+whose init powers off at once: the floor under every boot of a run. Prints
+the wall time of each boot and QEMU's peak RSS.
+
+Usage: tools/bench_boot.py [--kernel debian-6.12] [--boots 5]
+(needs the cache that ./xprime run or ./xprime check sets up)
+"""
+
+import argparse
+import resource
+import statistics
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
+
+from xprime import cli, guest, initramfs, kernel, qemu  # noqa: E402
+
+BARE_INIT = b"#!/bin/busybox sh\n/bin/busybox poweroff -f\n"
+
+
+def bare_initrd(directory):
+    path = Path(directory) / "bare.cpio"
+    path.write_bytes(b"".join([
+        initramfs.newc_entry("bin", stat.S_IFDIR | 0o755, ino=1),
+        initramfs.newc_entry("bin/busybox", stat.S_IFREG | 0o755,
+                             initramfs.BUSYBOX.read_bytes(), ino=2),
+        initramfs.newc_entry("init", stat.S_IFREG | 0o755, BARE_INIT, ino=3),
+        initramfs.newc_entry("TRAILER!!!", 0),
+    ]))
+    return path
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--kernel", default="debian-6.12", choices=sorted(kernel.DEBIAN_KERNELS))
+    p.add_argument("--boots", type=int, default=5)
+    args = p.parse_args()
+
+    k = kernel.debian_kernel(args.kernel)
+    q = qemu.qemu()
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        initrd = bare_initrd(tmp)
+        console = Path(tmp) / "console.log"
+        cmd = guest.qemu_command(q, cli.MACHINE, k, initrd, [], console,
+                                 Path(tmp) / "qmp", "console=ttyS0 panic=-1 loglevel=4")
+        for _ in range(args.boots):
+            start = time.monotonic()
+            subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=300, check=True)
+            times.append(time.monotonic() - start)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"bare boot-to-poweroff, {args.kernel} ({k.release}), {cli.MACHINE.name}, "
+          f"TCG -smp {cli.MACHINE.cpus} -m {cli.MACHINE.memory}:")
+    print("  boots: " + " ".join(f"{t:.1f}" for t in times) + " s")
+    print(f"  median {statistics.median(times):.1f} s, min {min(times):.1f} s; "
+          f"QEMU peak RSS {rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
