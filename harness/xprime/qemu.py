@@ -12,10 +12,12 @@ from .host import PrivateApt
 from .setup import REPO, SetupError, cached, file_digest, key_of, run_logged
 
 PATCH = REPO / "qemu" / "vmware-svga.patch"
+DEVICES = REPO / "qemu" / "x86_64-devices.mak"
 SOURCE_SUITE = "bookworm"
 CONFIGURE = ["--target-list=x86_64-softmmu", "--without-default-features",
+             "--without-default-devices", "--with-devices-x86_64=xprime",
              "--enable-virtfs", "--enable-cap-ng", "--enable-attr",
-             "--disable-docs", "--disable-werror"]
+             "--disable-docs", "--disable-debug-info", "--disable-werror"]
 # Firmware and option ROMs come from the system's packages (seabios,
 # qemu-system-data), not from the build.
 DATA_DIRS = ["/usr/share/qemu", "/usr/share/seabios"]
@@ -34,7 +36,7 @@ class Qemu:
 
 
 def qemu():
-    key = key_of(SOURCE_SUITE, CONFIGURE, file_digest(PATCH))
+    key = key_of(SOURCE_SUITE, CONFIGURE, file_digest(PATCH), file_digest(DEVICES))
 
     def build(tmp):
         log = tmp / "build.log"
@@ -45,6 +47,7 @@ def qemu():
         src = srcdirs[0]
         run_logged(["patch", "-p1", "--forward", "-i", PATCH], log,
                    "applying qemu/vmware-svga.patch", cwd=src)
+        shutil.copy(DEVICES, src / "configs" / "devices" / "x86_64-softmmu" / "xprime.mak")
         build_dir = tmp / "build"
         build_dir.mkdir()
         run_logged([src / "configure", *CONFIGURE], log, "configuring QEMU", cwd=build_dir)
