@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .setup import say
 
 # The kernel's own words for the start of a report, and for "this boot is over".
 REPORT_START = re.compile(

@@ -4,7 +4,6 @@ It only has to mount the sid root over virtio-9p; everything else runs there.
 """
 
 import lzma
-import os
 import stat
 from pathlib import Path
 

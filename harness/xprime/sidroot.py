@@ -5,10 +5,9 @@ so the tests are built inside this root (chroot) and run from it in the guest.
 """
 
 import shlex
-import subprocess
 
 from .host import MIRROR
-from .setup import REPO, SetupError, cache_dir, cached, key_of, run_logged, say
+from .setup import REPO, cache_dir, cached, key_of, run_logged
 
 SID_PACKAGES = [
     "igt-gpu-tools", "igt-gpu-tools-tests", "libdrm-dev", "libcairo2-dev",
