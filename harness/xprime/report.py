@@ -80,6 +80,14 @@ def summary(outcome):
     return "\n".join(lines)
 
 
+def axes(cells):
+    """Exporters and importers of a matrix, in the usual order."""
+    def order(names):
+        return sorted(names, key=lambda d: (DRIVER_ORDER.index(d) if d in DRIVER_ORDER
+                                            else len(DRIVER_ORDER), d))
+    return order({e for e, _ in cells}), order({i for _, i in cells})
+
+
 def matrices(tests):
     checks = {}
     for name, entry in tests.items():
@@ -88,15 +96,14 @@ def matrices(tests):
             checks.setdefault((m["test"], m["check"]), {})[(m["exp"], m["imp"])] = entry
     lines = []
     for (test, check), cells in sorted(checks.items()):
-        drivers = sorted({d for pair in cells for d in pair},
-                         key=lambda d: DRIVER_ORDER.index(d) if d in DRIVER_ORDER else 99)
-        width = max(10, *(len(d) + 1 for d in drivers))
+        exporters, importers = axes(cells)
+        width = max(10, *(len(d) + 1 for d in exporters + importers))
         lines.append(f"   {test}@{check}: exporter (row) -> importer (column)")
-        lines.append("   " + " " * width + "".join(f"{d:<{width}}" for d in drivers))
+        lines.append("   " + " " * width + "".join(f"{d:<{width}}" for d in importers))
         notes = []
-        for exp in drivers:
+        for exp in exporters:
             row = f"   {exp:<{width}}"
-            for imp in drivers:
+            for imp in importers:
                 entry = cells.get((exp, imp))
                 text = cell(entry) if entry else "-"
                 row += f"{text:<{width}}"
@@ -172,14 +179,13 @@ def side_by_side(outcomes):
                 cells.setdefault((m["exp"], m["imp"]), ["-"] * len(names))[index] = cell(entry)
     lines = [f"== side by side: {' / '.join(names)}"]
     for (test, check), cells in sorted(checks.items()):
-        drivers = sorted({d for pair in cells for d in pair},
-                         key=lambda d: DRIVER_ORDER.index(d) if d in DRIVER_ORDER else 99)
+        exporters, importers = axes(cells)
         width = max(12, *(len(" / ".join(v)) + 2 for v in cells.values()))
         lines.append(f"   {test}@{check}: exporter (row) -> importer (column)")
-        lines.append("   " + " " * 12 + "".join(f"{d:<{width}}" for d in drivers))
-        for exp in drivers:
+        lines.append("   " + " " * 12 + "".join(f"{d:<{width}}" for d in importers))
+        for exp in exporters:
             row = f"   {exp:<12}"
-            for imp in drivers:
+            for imp in importers:
                 values = cells.get((exp, imp))
                 text = " / ".join(values) if values else "-"
                 marker = "" if not values or len(set(values)) == 1 else "*"

@@ -8,7 +8,7 @@
 
 #include "igt.h"
 #include "igt_pattern.h"
-#include "igt_prime_cross.h"
+#include "igt_prime_provider.h"
 
 #define W 37	/* not a power of two: rows end inside a cache line */
 #define H 11

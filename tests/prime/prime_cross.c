@@ -18,9 +18,10 @@
  * Guest requirement: vgem loaded; a virtio-gpu-pci device (no virgl); a
  *	vmware-svga device that vmwgfx binds (qemu/vmware-svga.patch). The
  *	crossings of a driver that is not bound are left out.
- * Crossings: vgem, virtio-gpu, vmwgfx -> vgem, virtio-gpu, vmwgfx
+ * Crossings: vgem, virtio-gpu, vmwgfx, udmabuf, dma-heap -> vgem, virtio-gpu, vmwgfx
  * Dynamic subtests: <exporter>-to-<importer>
- * Description: Shares a buffer from every driver to every driver (same-driver
+ * Description: Shares a buffer from every exporter (the three DRM drivers,
+ *	udmabuf and the system dma-heap) to every DRM driver (same-driver
  *	pairs included) and checks each crossing by content, with a pattern
  *	that encodes each pixel's position.
  *
@@ -59,36 +60,37 @@
 #include "igt.h"
 #include "igt_dumb.h"
 #include "igt_pattern.h"
-#include "igt_prime_cross.h"
+#include "igt_prime_provider.h"
 
-IGT_TEST_DESCRIPTION("Shares buffers between vgem, virtio-gpu and vmwgfx in "
-		     "every direction and checks each crossing by content.");
+IGT_TEST_DESCRIPTION("Shares buffers from vgem, virtio-gpu, vmwgfx, udmabuf and "
+		     "the system dma-heap into vgem, virtio-gpu and vmwgfx, and "
+		     "checks each crossing by content.");
 
 #define WIDTH	256
 #define HEIGHT	64
-#define BPP	32
 
 #define EXPORTER_SEED	0x00e0e0e0u
 #define IMPORTER_SEED	0x0011aa11u
 
 struct crossing {
-	const struct igt_prime_driver *exporter, *importer;
+	const struct igt_prime_provider *exporter, *importer;
 	int exporter_fd;
 	int importer_fd;	/* a DRM file of its own, also for same-driver pairs */
-	struct igt_dumb bo;	/* on the exporter */
-	int dmabuf;		/* the exporter's */
+	struct igt_prime_bo bo;	/* the exporter's */
+	int dmabuf;		/* the exporter's export of it */
 	uint32_t imported;	/* handle in importer_fd; 0 when refused */
 };
 
-static int driver_fd[16];
+static int provider_fd[16];
 
 static void crossing_begin(struct crossing *c)
 {
 	int ret;
 
-	c->importer_fd = drm_open_driver(c->importer->chipset);
-	igt_dumb_create(c->exporter_fd, WIDTH, HEIGHT, BPP, &c->bo);
-	c->dmabuf = prime_handle_to_fd_for_mmap(c->exporter_fd, c->bo.handle);
+	c->importer_fd = igt_prime_drm_open(c->importer);
+	igt_assert_fd(c->importer_fd);
+	igt_prime_create(c->exporter, c->exporter_fd, WIDTH, HEIGHT, &c->bo);
+	c->dmabuf = igt_prime_export(c->exporter, c->exporter_fd, &c->bo, true);
 
 	c->imported = 0;
 	ret = __prime_fd_to_handle(c->importer_fd, c->dmabuf, &c->imported);
@@ -115,22 +117,42 @@ static void crossing_end(struct crossing *c)
 	if (c->imported)
 		gem_close(c->importer_fd, c->imported);
 	close(c->dmabuf);
-	igt_dumb_destroy(c->exporter_fd, c->bo.handle);
+	c->exporter->destroy(c->exporter_fd, &c->bo);
 	drm_close_driver(c->importer_fd);
 }
 
-static void *exporter_map(struct crossing *c)
+/*
+ * The exporter's own CPU path, bracketed by DMA_BUF_IOCTL_SYNC on its
+ * dma-buf: for the dma-heap that is the only way, for the others harmless.
+ */
+static void *exporter_begin(struct crossing *c, bool write)
 {
-	return igt_dumb_map(c->exporter_fd, c->bo.handle, c->bo.size,
-			    PROT_READ | PROT_WRITE);
+	void *ptr = igt_prime_map(c->exporter, c->exporter_fd, &c->bo,
+				  PROT_READ | PROT_WRITE);
+
+	prime_sync_start(c->dmabuf, write);
+	return ptr;
+}
+
+static void exporter_end(struct crossing *c, void *ptr, bool write)
+{
+	prime_sync_end(c->dmabuf, write);
+	munmap(ptr, c->bo.size);
 }
 
 static void exporter_fill(struct crossing *c, uint32_t seed)
 {
-	void *ptr = exporter_map(c);
+	void *ptr = exporter_begin(c, true);
 
 	igt_pattern_fill(ptr, c->bo.stride, WIDTH, HEIGHT, seed);
-	munmap(ptr, c->bo.size);
+	exporter_end(c, ptr, true);
+}
+
+/* The importer's own CPU path to the imported object: MODE_MAP_DUMB. */
+static int importer_map(struct crossing *c, void **ptr)
+{
+	return __igt_dumb_map(c->importer_fd, c->imported, c->bo.size,
+			      PROT_READ | PROT_WRITE, ptr);
 }
 
 /* The importer maps an imported object itself, or says why it does not. */
@@ -175,7 +197,7 @@ static void test_importer_read(struct crossing *c)
 
 	exporter_fill(c, EXPORTER_SEED);
 
-	ret = __igt_dumb_map(c->importer_fd, c->imported, c->bo.size, PROT_READ, &ptr);
+	ret = importer_map(c, &ptr);
 	if (!importer_maps(c)) {
 		igt_assert_f(ret == -EINVAL,
 			     "%s mapping an import: %s (%d), expected EINVAL\n",
@@ -191,13 +213,13 @@ static void test_importer_read(struct crossing *c)
 
 static void test_importer_write(struct crossing *c)
 {
-	void *ptr;
+	void *ptr = NULL;
 	int fd = -1;
 
 	exporter_fill(c, EXPORTER_SEED);
 
 	if (importer_maps(c)) {
-		ptr = igt_dumb_map(c->importer_fd, c->imported, c->bo.size, PROT_WRITE);
+		igt_assert_eq(importer_map(c, &ptr), 0);
 	} else {
 		fd = prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
 		ptr = mmap(NULL, c->bo.size, PROT_WRITE, MAP_SHARED, fd, 0);
@@ -211,31 +233,30 @@ static void test_importer_write(struct crossing *c)
 	}
 	munmap(ptr, c->bo.size);
 
-	ptr = exporter_map(c);
+	ptr = exporter_begin(c, false);
 	igt_assert_pattern(ptr, c->bo.stride, WIDTH, HEIGHT, IMPORTER_SEED,
 			   "exporter's mapping");
-	munmap(ptr, c->bo.size);
+	exporter_end(c, ptr, false);
 }
 
 static void for_each_crossing(void (*test)(struct crossing *c))
 {
-	const struct igt_prime_driver *exporter, *importer;
+	const struct igt_prime_provider *exporter, *importer;
+	int e, i;
 
-	for_each_prime_driver(exporter) {
-		int fd = driver_fd[exporter - igt_prime_drivers];
-
-		if (fd < 0)
+	for_each_prime_provider(exporter, e) {
+		if (provider_fd[e] < 0)
 			continue;
 
-		for_each_prime_driver(importer) {
-			if (driver_fd[importer - igt_prime_drivers] < 0)
+		for_each_prime_provider(importer, i) {
+			if (!importer->imports || provider_fd[i] < 0)
 				continue;
 
 			igt_dynamic_f("%s-to-%s", exporter->name, importer->name) {
 				struct crossing c = {
 					.exporter = exporter,
 					.importer = importer,
-					.exporter_fd = fd,
+					.exporter_fd = provider_fd[e],
 				};
 
 				crossing_begin(&c);
@@ -249,24 +270,24 @@ static void for_each_crossing(void (*test)(struct crossing *c))
 
 int igt_main()
 {
-	const struct igt_prime_driver *d;
+	const struct igt_prime_provider *p;
+	int i;
 
 	igt_fixture() {
-		int found = 0;
+		int importers = 0;
 
-		for_each_prime_driver(d) {
-			int i = d - igt_prime_drivers;
-
-			driver_fd[i] = __drm_open_driver(d->chipset);
-			if (driver_fd[i] >= 0)
-				found++;
-			else
-				igt_info("%s: no device\n", d->name);
+		for_each_prime_provider(p, i) {
+			provider_fd[i] = p->open(p);
+			if (provider_fd[i] < 0)
+				igt_info("%s: not available (%s)\n", p->name,
+					 igt_errno_name(-provider_fd[i]));
+			else if (p->imports)
+				importers++;
 		}
-		igt_require_f(found, "none of vgem, virtio-gpu, vmwgfx is bound\n");
+		igt_require_f(importers, "none of vgem, virtio-gpu, vmwgfx is bound\n");
 	}
 
-	igt_describe("Import every driver's dma-buf into every driver; the "
+	igt_describe("Import every exporter's dma-buf into every DRM driver; the "
 		     "importer exports the same buffer back, or refuses with its "
 		     "documented errno.");
 	igt_subtest_with_dynamic("import")
@@ -289,11 +310,8 @@ int igt_main()
 		for_each_crossing(test_importer_write);
 
 	igt_fixture() {
-		for_each_prime_driver(d) {
-			int i = d - igt_prime_drivers;
-
-			if (driver_fd[i] >= 0)
-				drm_close_driver(driver_fd[i]);
-		}
+		for_each_prime_provider(p, i)
+			if (provider_fd[i] >= 0)
+				close(provider_fd[i]);
 	}
 }

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The table of buffer providers, and the asserting forms of their operations.
+ */
+
+#include <errno.h>
+#include <stddef.h>
+
+#include "igt.h"
+#include "igt_prime_provider.h"
+
+/* Exporters first the DRM drivers, then the CPU exporters. */
+const struct igt_prime_provider *const igt_prime_providers[] = {
+	&igt_prime_vgem,
+	&igt_prime_virtio_gpu,
+	&igt_prime_vmwgfx,
+	&igt_prime_udmabuf,
+	&igt_prime_dma_heap,
+	NULL
+};
+
+/**
+ * igt_prime_drm_open:
+ * @provider: a DRM provider
+ *
+ * Returns: a new DRM fd of the provider's driver, or -ENODEV.
+ */
+int igt_prime_drm_open(const struct igt_prime_provider *provider)
+{
+	int fd = __drm_open_driver(provider->chipset);
+
+	return fd >= 0 ? fd : -ENODEV;
+}
+
+/**
+ * __igt_prime_create:
+ * Makes a buffer on @provider (opened as @fd).
+ *
+ * Returns: 0 or -errno.
+ */
+int __igt_prime_create(const struct igt_prime_provider *provider, int fd,
+		       uint32_t width, uint32_t height, struct igt_prime_bo *bo)
+{
+	*bo = (struct igt_prime_bo) { .backing = -1, .dmabuf = -1 };
+	return provider->create(fd, width, height, bo);
+}
+
+/**
+ * igt_prime_create:
+ * Like __igt_prime_create(), asserting that it works and that the buffer
+ * holds @height rows of @width pixels.
+ */
+void igt_prime_create(const struct igt_prime_provider *provider, int fd,
+		      uint32_t width, uint32_t height, struct igt_prime_bo *bo)
+{
+	igt_assert_eq(__igt_prime_create(provider, fd, width, height, bo), 0);
+	igt_assert_lte(width * 4, bo->stride);
+	igt_assert_lte((uint64_t)bo->stride * height, bo->size);
+}
+
+/**
+ * igt_prime_export:
+ * Exports @bo as a dma-buf, asserting that it works.
+ *
+ * Returns: the new dma-buf fd.
+ */
+int igt_prime_export(const struct igt_prime_provider *provider, int fd,
+		     struct igt_prime_bo *bo, bool writable)
+{
+	int dmabuf = provider->export(fd, bo, writable);
+
+	igt_assert_f(dmabuf >= 0, "%s export: %s\n", provider->name,
+		     igt_errno_name(-dmabuf));
+	return dmabuf;
+}
+
+/**
+ * igt_prime_map:
+ * Maps @bo through the provider's own CPU path, asserting that it works.
+ *
+ * Returns: the mapping, @bo->size bytes.
+ */
+void *igt_prime_map(const struct igt_prime_provider *provider, int fd,
+		    struct igt_prime_bo *bo, int prot)
+{
+	void *ptr = NULL;
+	int ret = provider->map(fd, bo, prot, &ptr);
+
+	igt_assert_f(ret == 0, "%s map: %s\n", provider->name, igt_errno_name(-ret));
+	return ptr;
+}
+
+/**
+ * igt_errno_name:
+ * @err: a positive errno value
+ *
+ * Returns: the symbolic name ("ENODEV") of the errnos that DRM and dma-buf
+ * ioctls give, for messages that a matrix or a person can match exactly.
+ */
+const char *igt_errno_name(int err)
+{
+	static const struct { int err; const char *name; } names[] = {
+		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EBADF, "EBADF" },
+		{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
+		{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
+		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENOTTY, "ENOTTY" }, { ENXIO, "ENXIO" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].err == err)
+			return names[i].name;
+	return "E?";
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Buffer providers: whatever makes a buffer and exports it as a dma-buf (a
+ * DRM driver, udmabuf, a dma-heap) and, for DRM drivers, imports one.
+ *
+ * Every prime test reaches buffers through igt_prime_providers[]: a new
+ * driver is one file that defines its struct igt_prime_provider, and one
+ * line in that table.
+ */
+
+#ifndef IGT_PRIME_PROVIDER_H
+#define IGT_PRIME_PROVIDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct igt_prime_bo {
+	uint32_t width;
+	uint32_t height;
+	uint32_t stride;	/* bytes per row */
+	uint64_t size;		/* bytes */
+	uint32_t handle;	/* GEM handle (DRM providers) */
+	int backing;		/* memfd behind a udmabuf, else -1 */
+	int dmabuf;		/* a provider whose buffer is a dma-buf: it, else -1 */
+};
+
+struct igt_prime_provider {
+	/* As in subtest names: "vgem", "udmabuf", "dma-heap", ... */
+	const char *name;
+	/* DRM providers: DRIVER_* for __drm_open_driver(); 0 for the others. */
+	unsigned int chipset;
+
+	/* Opens the provider: a DRM fd or its device node; -errno if absent. */
+	int (*open)(const struct igt_prime_provider *provider);
+	/* Makes a @width x @height XRGB8888 buffer; 0 or -errno. */
+	int (*create)(int fd, uint32_t width, uint32_t height, struct igt_prime_bo *bo);
+	/* Exports it, writable or not; a new dma-buf fd or -errno. */
+	int (*export)(int fd, struct igt_prime_bo *bo, bool writable);
+	/* The provider's own CPU path to the buffer; 0 or -errno. */
+	int (*map)(int fd, struct igt_prime_bo *bo, int prot, void **ptr);
+	void (*destroy)(int fd, struct igt_prime_bo *bo);
+
+	/* Importers (DRM providers) only: */
+	bool imports;
+	/* errno when it refuses another provider's dma-buf, 0 if it never does. */
+	int foreign_import_errno;
+	const char *foreign_import_why;
+	/* DRM_IOCTL_MODE_MAP_DUMB works on an imported object. */
+	bool maps_imports;
+	const char *maps_imports_why;
+};
+
+extern const struct igt_prime_provider igt_prime_vgem;
+extern const struct igt_prime_provider igt_prime_virtio_gpu;
+extern const struct igt_prime_provider igt_prime_vmwgfx;
+extern const struct igt_prime_provider igt_prime_udmabuf;
+extern const struct igt_prime_provider igt_prime_dma_heap;
+
+extern const struct igt_prime_provider *const igt_prime_providers[];
+
+#define for_each_prime_provider(p, i) \
+	for ((i) = 0; ((p) = igt_prime_providers[(i)]); (i)++)
+
+int igt_prime_drm_open(const struct igt_prime_provider *provider);
+
+int __igt_prime_create(const struct igt_prime_provider *provider, int fd,
+		       uint32_t width, uint32_t height, struct igt_prime_bo *bo);
+void igt_prime_create(const struct igt_prime_provider *provider, int fd,
+		      uint32_t width, uint32_t height, struct igt_prime_bo *bo);
+int igt_prime_export(const struct igt_prime_provider *provider, int fd,
+		     struct igt_prime_bo *bo, bool writable);
+void *igt_prime_map(const struct igt_prime_provider *provider, int fd,
+		    struct igt_prime_bo *bo, int prot);
+
+const char *igt_errno_name(int err);
+
+#endif /* IGT_PRIME_PROVIDER_H */
