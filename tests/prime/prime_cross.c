@@ -60,7 +60,7 @@
 #include "igt.h"
 #include "igt_dumb.h"
 #include "igt_pattern.h"
-#include "igt_prime_provider.h"
+#include "igt_prime_crossing.h"
 
 IGT_TEST_DESCRIPTION("Shares buffers from vgem, virtio-gpu, vmwgfx, udmabuf and "
 		     "the system dma-heap into vgem, virtio-gpu and vmwgfx, and "
@@ -72,97 +72,24 @@ IGT_TEST_DESCRIPTION("Shares buffers from vgem, virtio-gpu, vmwgfx, udmabuf and 
 #define EXPORTER_SEED	0x00e0e0e0u
 #define IMPORTER_SEED	0x0011aa11u
 
-struct crossing {
-	const struct igt_prime_provider *exporter, *importer;
-	int exporter_fd;
-	int importer_fd;	/* a DRM file of its own, also for same-driver pairs */
-	struct igt_prime_bo bo;	/* the exporter's */
-	int dmabuf;		/* the exporter's export of it */
-	uint32_t imported;	/* handle in importer_fd; 0 when refused */
-};
+static int providers[IGT_PRIME_MAX_PROVIDERS];
 
-static int provider_fd[16];
-
-static void crossing_begin(struct crossing *c)
+static void exporter_fill(struct igt_prime_crossing *c, uint32_t seed)
 {
-	int ret;
-
-	c->importer_fd = igt_prime_drm_open(c->importer);
-	igt_assert_fd(c->importer_fd);
-	igt_prime_create(c->exporter, c->exporter_fd, WIDTH, HEIGHT, &c->bo);
-	c->dmabuf = igt_prime_export(c->exporter, c->exporter_fd, &c->bo, true);
-
-	c->imported = 0;
-	ret = __prime_fd_to_handle(c->importer_fd, c->dmabuf, &c->imported);
-	if (ret == 0) {
-		igt_assert_neq(c->imported, 0);
-		return;
-	}
-
-	/* Only a documented refusal of a foreign buffer is acceptable. */
-	igt_assert_f(c->exporter != c->importer && c->importer->foreign_import_errno,
-		     "%s refused a dma-buf from %s: %s (%d)\n", c->importer->name,
-		     c->exporter->name, igt_errno_name(-ret), ret);
-	igt_assert_f(-ret == c->importer->foreign_import_errno,
-		     "%s refused a dma-buf from %s with %s, expected %s\n",
-		     c->importer->name, c->exporter->name, igt_errno_name(-ret),
-		     igt_errno_name(c->importer->foreign_import_errno));
-	c->imported = 0;
-	igt_info("crossing refused: %s (%s)\n", igt_errno_name(-ret),
-		 c->importer->foreign_import_why);
-}
-
-static void crossing_end(struct crossing *c)
-{
-	if (c->imported)
-		gem_close(c->importer_fd, c->imported);
-	close(c->dmabuf);
-	c->exporter->destroy(c->exporter_fd, &c->bo);
-	drm_close_driver(c->importer_fd);
-}
-
-/*
- * The exporter's own CPU path, bracketed by DMA_BUF_IOCTL_SYNC on its
- * dma-buf: for the dma-heap that is the only way, for the others harmless.
- */
-static void *exporter_begin(struct crossing *c, bool write)
-{
-	void *ptr = igt_prime_map(c->exporter, c->exporter_fd, &c->bo,
-				  PROT_READ | PROT_WRITE);
-
-	prime_sync_start(c->dmabuf, write);
-	return ptr;
-}
-
-static void exporter_end(struct crossing *c, void *ptr, bool write)
-{
-	prime_sync_end(c->dmabuf, write);
-	munmap(ptr, c->bo.size);
-}
-
-static void exporter_fill(struct crossing *c, uint32_t seed)
-{
-	void *ptr = exporter_begin(c, true);
+	void *ptr = igt_prime_exporter_begin(c, true);
 
 	igt_pattern_fill(ptr, c->bo.stride, WIDTH, HEIGHT, seed);
-	exporter_end(c, ptr, true);
+	igt_prime_exporter_end(c, ptr, true);
 }
 
 /* The importer's own CPU path to the imported object: MODE_MAP_DUMB. */
-static int importer_map(struct crossing *c, void **ptr)
+static int importer_map(struct igt_prime_crossing *c, void **ptr)
 {
 	return __igt_dumb_map(c->importer_fd, c->imported, c->bo.size,
 			      PROT_READ | PROT_WRITE, ptr);
 }
 
-/* The importer maps an imported object itself, or says why it does not. */
-static bool importer_maps(struct crossing *c)
-{
-	/* A driver importing its own dma-buf gets its own object back. */
-	return c->exporter == c->importer || c->importer->maps_imports;
-}
-
-static void test_import(struct crossing *c)
+static void test_import(struct igt_prime_crossing *c, void *data)
 {
 	int fd;
 
@@ -172,7 +99,7 @@ static void test_import(struct crossing *c)
 	close(fd);
 }
 
-static void test_dmabuf_read(struct crossing *c)
+static void test_dmabuf_read(struct igt_prime_crossing *c, void *data)
 {
 	void *ptr;
 	int fd;
@@ -190,7 +117,7 @@ static void test_dmabuf_read(struct crossing *c)
 	close(fd);
 }
 
-static void test_importer_read(struct crossing *c)
+static void test_importer_read(struct igt_prime_crossing *c, void *data)
 {
 	void *ptr = NULL;
 	int ret;
@@ -198,7 +125,7 @@ static void test_importer_read(struct crossing *c)
 	exporter_fill(c, EXPORTER_SEED);
 
 	ret = importer_map(c, &ptr);
-	if (!importer_maps(c)) {
+	if (!igt_prime_importer_maps(c)) {
 		igt_assert_f(ret == -EINVAL,
 			     "%s mapping an import: %s (%d), expected EINVAL\n",
 			     c->importer->name, igt_errno_name(-ret), ret);
@@ -211,14 +138,14 @@ static void test_importer_read(struct crossing *c)
 	munmap(ptr, c->bo.size);
 }
 
-static void test_importer_write(struct crossing *c)
+static void test_importer_write(struct igt_prime_crossing *c, void *data)
 {
 	void *ptr = NULL;
 	int fd = -1;
 
 	exporter_fill(c, EXPORTER_SEED);
 
-	if (importer_maps(c)) {
+	if (igt_prime_importer_maps(c)) {
 		igt_assert_eq(importer_map(c, &ptr), 0);
 	} else {
 		fd = prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
@@ -233,85 +160,39 @@ static void test_importer_write(struct crossing *c)
 	}
 	munmap(ptr, c->bo.size);
 
-	ptr = exporter_begin(c, false);
+	ptr = igt_prime_exporter_begin(c, false);
 	igt_assert_pattern(ptr, c->bo.stride, WIDTH, HEIGHT, IMPORTER_SEED,
 			   "exporter's mapping");
-	exporter_end(c, ptr, false);
-}
-
-static void for_each_crossing(void (*test)(struct crossing *c))
-{
-	const struct igt_prime_provider *exporter, *importer;
-	int e, i;
-
-	for_each_prime_provider(exporter, e) {
-		if (provider_fd[e] < 0)
-			continue;
-
-		for_each_prime_provider(importer, i) {
-			if (!importer->imports || provider_fd[i] < 0)
-				continue;
-
-			igt_dynamic_f("%s-to-%s", exporter->name, importer->name) {
-				struct crossing c = {
-					.exporter = exporter,
-					.importer = importer,
-					.exporter_fd = provider_fd[e],
-				};
-
-				crossing_begin(&c);
-				if (c.imported)
-					test(&c);
-				crossing_end(&c);
-			}
-		}
-	}
+	igt_prime_exporter_end(c, ptr, false);
 }
 
 int igt_main()
 {
-	const struct igt_prime_provider *p;
-	int i;
-
-	igt_fixture() {
-		int importers = 0;
-
-		for_each_prime_provider(p, i) {
-			provider_fd[i] = p->open(p);
-			if (provider_fd[i] < 0)
-				igt_info("%s: not available (%s)\n", p->name,
-					 igt_errno_name(-provider_fd[i]));
-			else if (p->imports)
-				importers++;
-		}
-		igt_require_f(importers, "none of vgem, virtio-gpu, vmwgfx is bound\n");
-	}
+	igt_fixture()
+		igt_prime_open_providers(providers);
 
 	igt_describe("Import every exporter's dma-buf into every DRM driver; the "
 		     "importer exports the same buffer back, or refuses with its "
 		     "documented errno.");
 	igt_subtest_with_dynamic("import")
-		for_each_crossing(test_import);
+		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_import, NULL);
 
 	igt_describe("Read the exporter's pattern through mmap() of the dma-buf "
 		     "that the importer exports, with DMA_BUF_IOCTL_SYNC.");
 	igt_subtest_with_dynamic("dmabuf-read")
-		for_each_crossing(test_dmabuf_read);
+		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_dmabuf_read, NULL);
 
 	igt_describe("Read the exporter's pattern through the importer's own "
 		     "mapping of the imported object, or get its documented "
 		     "refusal.");
 	igt_subtest_with_dynamic("importer-read")
-		for_each_crossing(test_importer_read);
+		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_importer_read, NULL);
 
 	igt_describe("Write a pattern through the importer and read it back "
 		     "through the exporter's own mapping.");
 	igt_subtest_with_dynamic("importer-write")
-		for_each_crossing(test_importer_write);
+		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_importer_write, NULL);
 
-	igt_fixture() {
-		for_each_prime_provider(p, i)
-			if (provider_fd[i] >= 0)
-				close(provider_fd[i]);
-	}
+	igt_fixture()
+		igt_prime_close_providers(providers);
 }

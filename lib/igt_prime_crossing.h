@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A crossing: one provider's buffer, exported as a dma-buf and imported by a
+ * DRM driver. The prime tests run their checks once per crossing, as dynamic
+ * subtests named <exporter>-to-<importer>.
+ */
+
+#ifndef IGT_PRIME_CROSSING_H
+#define IGT_PRIME_CROSSING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "igt_prime_provider.h"
+
+#define IGT_PRIME_MAX_PROVIDERS 16
+
+struct igt_prime_crossing {
+	const struct igt_prime_provider *exporter, *importer;
+	int exporter_fd;
+	int importer_fd;	/* a DRM file of its own, also for same-driver pairs */
+	struct igt_prime_bo bo;	/* the exporter's */
+	int dmabuf;		/* the exporter's export of it */
+	uint32_t imported;	/* handle in importer_fd; 0 when refused */
+};
+
+typedef void (*igt_prime_check_t)(struct igt_prime_crossing *c, void *data);
+
+void igt_prime_open_providers(int fds[IGT_PRIME_MAX_PROVIDERS]);
+void igt_prime_close_providers(int fds[IGT_PRIME_MAX_PROVIDERS]);
+
+bool igt_prime_crossing_begin(struct igt_prime_crossing *c, uint32_t width,
+			      uint32_t height);
+void igt_prime_crossing_end(struct igt_prime_crossing *c);
+
+void igt_prime_for_each_crossing(const int fds[IGT_PRIME_MAX_PROVIDERS],
+				 uint32_t width, uint32_t height,
+				 igt_prime_check_t check, void *data);
+
+bool igt_prime_importer_maps(const struct igt_prime_crossing *c);
+int __igt_prime_import(const struct igt_prime_crossing *c, int dmabuf,
+		       uint32_t *handle);
+
+void *igt_prime_exporter_begin(struct igt_prime_crossing *c, bool write);
+void igt_prime_exporter_end(struct igt_prime_crossing *c, void *ptr, bool write);
+
+#endif /* IGT_PRIME_CROSSING_H */
