@@ -7,6 +7,7 @@ are never touched.
 """
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -22,6 +23,8 @@ HOST_PACKAGES = [
     # QEMU build (FACTS §5), plus virtfs for the results share.
     "gcc", "ninja-build", "meson", "pkg-config", "libglib2.0-dev",
     "libpixman-1-dev", "libfdt-dev", "libcap-ng-dev", "libattr1-dev",
+    # Kernel build (kbuild.py): kconfig's parsers, timeconst, objtool (ORC).
+    "make", "bc", "bison", "flex", "libelf-dev",
 ]
 
 
@@ -132,6 +135,18 @@ class PrivateApt:
         run_logged(["apt-get", "download", *[f"{p}/{suite}" for p in packages]],
                    self.log, f"downloading {' '.join(packages)}", env=self.env(), cwd=dest)
         return sorted(dest.glob("*.deb"))
+
+    def version(self, package, suite):
+        """The version of binary @package that download() would fetch from @suite."""
+        self.update()
+        out = subprocess.run(["apt-get", "download", "--print-uris", f"{package}/{suite}"],
+                             capture_output=True, text=True, env=self.env())
+        # 'URI' file_VERSION_arch.deb size hash
+        m = re.search(rf"\s{re.escape(package)}_([^_\s]+)_[^_\s]+\.deb\s", out.stdout)
+        if out.returncode or not m:
+            raise SetupError(f"{package} is not available in {suite} on the mirror: "
+                             f"{(out.stderr or out.stdout).strip()}")
+        return m.group(1).replace("%3a", ":")
 
     def source(self, package, dest, suite):
         self.update()

@@ -36,14 +36,20 @@ class Kernel:
         self.modules = self.path / "modules" / self.release
 
     def module_deps(self, names):
-        """Module files for @names and their dependencies, in load order."""
+        """Module files for @names and their dependencies, in load order.
+        Modules built into the kernel (modules.builtin) have no file to load."""
         deps = {}
         for line in (self.modules / "modules.dep").read_text().splitlines():
             target, _, needs = line.partition(":")
             deps[module_name(target)] = (target, needs.split())
+        builtin_list = self.modules / "modules.builtin"
+        builtin = ({module_name(l) for l in builtin_list.read_text().split()}
+                   if builtin_list.exists() else set())
         order = []
 
         def visit(name):
+            if name in builtin and name not in deps:
+                return
             if name not in deps:
                 raise SetupError(f"kernel {self.name} has no module {name}")
             target, needs = deps[name]

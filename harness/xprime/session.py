@@ -272,7 +272,8 @@ def recorded_dynamics(results, subtest):
         return set()
     prefix = subtest.lower() + "@"
     return {name[len(prefix):] for name, entry in json.loads(path.read_text())["tests"].items()
-            if name.startswith(prefix) and entry["result"] not in ("incomplete", "notrun")}
+            if name.startswith(prefix) and entry.get("result") not in (None, "incomplete",
+                                                                       "notrun")}
 
 
 def full_name(culprit, tests):
@@ -301,7 +302,7 @@ def merge_results(main, followup, name, only_dynamic=False):
     for test, entry in extra.items():
         mine = data["tests"].get(test)
         ours = test.startswith(key + "@") or (test == key and not only_dynamic)
-        if ours and (mine is None or mine["result"] == "incomplete"):
+        if ours and (mine is None or mine.get("result") in (None, "incomplete")):
             entry["out"] = f"xprime: from the follow-up run {followup.name}\n" + entry.get("out", "")
             data["tests"][test] = entry
     main_json.write_text(json.dumps(data, indent=2))
@@ -342,6 +343,8 @@ def recount_totals(data):
                "timeout", "notrun", "incomplete", "abort"]
     totals = {}
     for name, entry in data["tests"].items():
+        if "result" not in entry:
+            continue
         binary = "@".join(name.split("@")[:2])
         for key in ("", "root", binary):
             counts = totals.setdefault(key, {r: 0 for r in results})

@@ -1,0 +1,242 @@
+"""Kernels built from source: Debian's linux-source package, or any kernel tree.
+
+The configuration is `make allnoconfig` plus the project's fragment
+(kernel/xprime.config: what the guest needs, all built in, no modules) and
+kernel/debug.config or its negation, so the debug and non-debug twins differ
+in nothing else. The result has the layout of kernel.Kernel: `vmlinuz` and
+`modules/<release>/` (no module files; modules.builtin says what is built in).
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from .host import PrivateApt
+from .kernel import Kernel, unpack_kernel_tree
+from .setup import (REPO, SetupError, cache_dir, cached, file_digest, key_of, locked,
+                    run_logged, say)
+
+SOURCE_PACKAGE, SOURCE_SUITE = "linux-source-6.12", "trixie"
+FRAGMENT = REPO / "kernel" / "xprime.config"
+DEBUG_FRAGMENT = REPO / "kernel" / "debug.config"
+# ARCH is explicit: left to default, ARCH=x86 makes 64BIT a question that
+# allnoconfig answers "no".
+ARCH = "x86_64"
+IMAGE = "arch/x86/boot/bzImage"
+
+OPTION = re.compile(r"^(?:(CONFIG_\w+)=(.*)|# (CONFIG_\w+) is not set)$")
+
+
+def debian_source(package=SOURCE_PACKAGE, suite=SOURCE_SUITE):
+    """Debian's @package (it ships /usr/src/<package>.tar.xz), unpacked once."""
+    apt = PrivateApt()
+    version = apt.version(package, suite)
+
+    def build(tmp):
+        log = tmp / "unpack.log"
+        debs = apt.download([package], tmp / "debs", suite)
+        root = tmp / "root"
+        run_logged(["dpkg-deb", "-x", debs[0], root], log, f"unpacking {debs[0].name}")
+        tarballs = sorted(root.glob("usr/src/linux-source-*.tar.*"))
+        if len(tarballs) != 1:
+            raise SetupError(f"{package} {version}: expected one "
+                             f"/usr/src/linux-source-*.tar.*, found {tarballs}")
+        run_logged(["tar", "-xf", tarballs[0], "-C", tmp], log,
+                   f"unpacking {tarballs[0].name}")
+        top = tmp / tarballs[0].name.split(".tar")[0]
+        if not (top / "Makefile").exists():
+            raise SetupError(f"{tarballs[0].name} has no {top.name}/Makefile")
+        top.rename(tmp / "src")
+        shutil.rmtree(root)
+        shutil.rmtree(tmp / "debs")
+
+    return cached(f"{package}", key_of(package, suite, version), build) / "src"
+
+
+def parse_config(text):
+    """{CONFIG_X: value} of a .config or fragment; 'n' for '# ... is not set'."""
+    options = {}
+    for line in text.splitlines():
+        m = OPTION.match(line.strip())
+        if m:
+            if m[1]:
+                options[m[1]] = m[2]
+            else:
+                options[m[3]] = "n"
+    return options
+
+
+def fragment_text(debug):
+    """The project's fragment plus debug.config, or its negation."""
+    debug_options = parse_config(DEBUG_FRAGMENT.read_text())
+    if not debug_options:
+        raise SetupError(f"{DEBUG_FRAGMENT} sets no option")
+    if debug:
+        twin = DEBUG_FRAGMENT.read_text()
+    else:
+        twin = "".join(f"# {name} is not set\n" for name in debug_options)
+    return (f"# {FRAGMENT.name}\n{FRAGMENT.read_text()}\n"
+            f"# {DEBUG_FRAGMENT.name}{'' if debug else ', negated'}\n{twin}")
+
+
+def unmet(wanted, config):
+    """Options of @wanted (a fragment) that @config (a .config) does not have."""
+    have = parse_config(config)
+    missing = []
+    for name, value in parse_config(wanted).items():
+        got = have.get(name, "n")
+        if got != value:
+            missing.append(f"{name}={value} (got {'unset' if got == 'n' else got})")
+    return missing
+
+
+def tree_identity(tree):
+    """What the source is: a git tree by HEAD and its uncommitted changes,
+    anything else by its path (our unpacked Debian sources never change)."""
+    if not (tree / ".git").exists():
+        return ["path", str(tree)]
+
+    def git(*args):
+        out = subprocess.run(["git", "-C", str(tree), *args], capture_output=True)
+        if out.returncode:
+            raise SetupError(f"git {' '.join(args)} in {tree} failed: "
+                             f"{out.stderr.decode(errors='replace').strip()}")
+        return out.stdout
+
+    head = git("rev-parse", "HEAD").decode().strip()
+    # Changed tracked files and the contents of untracked ones: a bisect step
+    # that edits the tree must not reuse the kernel of a clean one.
+    diff = git("diff", "HEAD", "--binary")
+    untracked = git("ls-files", "--others", "--exclude-standard", "-z").split(b"\0")
+    for name in filter(None, untracked):
+        path = tree / name.decode()
+        if path.is_file():
+            diff += b"\0" + name + b"\0" + path.read_bytes()
+    return ["git", head, key_of(diff.hex()) if diff else "clean"]
+
+
+def built_kernel(source_tree, debug, name):
+    """A Kernel built from @source_tree with the project's config (+ debug)."""
+    tree = Path(source_tree).resolve()
+    if not (tree / "Makefile").exists() or not (tree / "Kconfig").exists():
+        raise SetupError(f"{tree} is not a kernel source tree (no Makefile and Kconfig)")
+    if (tree / ".config").exists() or (tree / "include" / "config").exists():
+        # Kbuild refuses O= builds of a tree configured in place.
+        raise SetupError(f"{tree} has been configured in place; run 'make mrproper' there")
+    fragment = fragment_text(debug)
+    key = key_of(tree_identity(tree), fragment, ARCH)
+    # Our own unpacked sources are built once, from cold; any other tree
+    # (`git bisect run`) keeps its build directory, so a step is incremental.
+    keep = not tree.is_relative_to(cache_dir().resolve())
+    localversion = "-xprime-debug" if debug else "-xprime"
+
+    def build(tmp):
+        log = cache_dir() / "logs" / f"kbuild-{name}.log"
+        log.unlink(missing_ok=True)
+        if keep:
+            objdir = cache_dir() / "kbuild" / f"{tree.name}-{key_of(str(tree), debug)}"
+            with locked(f"kbuild-{objdir.name}"):
+                compile_kernel(tree, objdir, fragment, localversion, log, name)
+                install(objdir, tmp)
+        else:
+            objdir = tmp / "build"
+            compile_kernel(tree, objdir, fragment, localversion, log, name)
+            install(objdir, tmp)
+            shutil.rmtree(objdir)
+
+    return Kernel(name, cached(f"kernel-{name}", key, build))
+
+
+def compile_kernel(tree, objdir, fragment, localversion, log, name):
+    objdir.mkdir(parents=True, exist_ok=True)
+    (objdir / "xprime.fragment").write_text(fragment)
+    make = ["make", "-C", str(tree), f"O={objdir}", f"ARCH={ARCH}",
+            f"LOCALVERSION={localversion}"]
+    # KCONFIG_ALLCONFIG: allnoconfig takes the fragment's values as answers
+    # and says no to everything else; options the fragment needs must be in it.
+    run_logged([*make, f"KCONFIG_ALLCONFIG={objdir / 'xprime.fragment'}", "allnoconfig"],
+               log, f"configuring {name} (allnoconfig + fragment)")
+    run_logged([*make, "olddefconfig"], log, f"configuring {name} (olddefconfig)")
+    missing = unmet(fragment, (objdir / ".config").read_text())
+    if missing:
+        raise SetupError(f"kernel {name}: options of the fragment that did not stick "
+                         f"(a dependency is missing from {FRAGMENT.name}?):\n    "
+                         + "\n    ".join(missing))
+    say(f"building kernel {name} from {tree} ({os.cpu_count()} jobs; log {log})")
+    run_logged([*make, f"-j{os.cpu_count()}", "bzImage", "modules.builtin"], log,
+               f"building kernel {name}")
+
+
+def install(objdir, dest):
+    """vmlinuz and modules/<release>/ (no modules: modules.builtin, an empty
+    modules.dep and the indexes depmod makes from them), as Debian's."""
+    release = (objdir / "include" / "config" / "kernel.release").read_text().strip()
+    root = dest / "root"
+    moddir = root / "lib" / "modules" / release
+    moddir.mkdir(parents=True)
+    for f in ("modules.builtin", "modules.builtin.modinfo"):
+        if not (objdir / f).exists():
+            raise SetupError(f"the kernel build made no {f} in {objdir}")
+        shutil.copy2(objdir / f, moddir)
+    (root / "boot").mkdir()
+    shutil.copy2(objdir / IMAGE, root / "boot" / f"vmlinuz-{release}")
+    shutil.copy2(objdir / ".config", dest / "config")
+    unpack_kernel_tree(root, dest)
+    shutil.rmtree(root)
+
+
+def source_twin(name):
+    """`6.12-debug` / `6.12-nodebug`: Debian's linux-source-6.12, built."""
+    version, _, flavour = name.partition("-")
+    if f"linux-source-{version}" != SOURCE_PACKAGE or flavour not in ("debug", "nodebug"):
+        raise SetupError(f"unknown source-built kernel {name!r}; known: "
+                         f"{SOURCE_PACKAGE.removeprefix('linux-source-')}-debug, "
+                         f"{SOURCE_PACKAGE.removeprefix('linux-source-')}-nodebug")
+    return built_kernel(debian_source(), flavour == "debug", name)
+
+
+def tree_kernel(tree, debug):
+    """Any kernel source tree (`./xprime bisect`), built incrementally."""
+    tree = Path(tree).resolve()
+    return built_kernel(tree, debug, f"{tree.name}{'-debug' if debug else ''}")
+
+
+def prebuilt_kernel(bzimage, modules_dir=None):
+    """A bzImage built elsewhere. @modules_dir is its modules/<release>
+    directory (as `make modules_install` leaves it); without one, the kernel
+    must have everything it needs built in."""
+    bzimage = Path(bzimage).resolve()
+    release = image_release(bzimage)
+    name = f"prebuilt-{release}"
+    key = key_of(file_digest(bzimage), str(modules_dir) if modules_dir else None)
+
+    def build(tmp):
+        root = tmp / "root"
+        moddir = root / "lib" / "modules" / release
+        if modules_dir:
+            # Symlinks to the build tree (build, source) are not wanted.
+            shutil.copytree(modules_dir, moddir, symlinks=True,
+                            ignore=shutil.ignore_patterns("build", "source"))
+        else:
+            moddir.mkdir(parents=True)
+            (moddir / "modules.builtin").touch()
+        (root / "boot").mkdir()
+        shutil.copy2(bzimage, root / "boot" / f"vmlinuz-{release}")
+        unpack_kernel_tree(root, tmp)
+        shutil.rmtree(root)
+
+    return Kernel(name, cached("kernel-prebuilt", key, build))
+
+
+def image_release(bzimage):
+    """The release a bzImage names in its setup header (x86 boot protocol)."""
+    data = Path(bzimage).read_bytes()[:65536]
+    if data[0x202:0x206] != b"HdrS":
+        raise SetupError(f"{bzimage} is not an x86 bzImage (no HdrS setup header)")
+    offset = int.from_bytes(data[0x20E:0x210], "little") + 0x200
+    version = data[offset:offset + 256].split(b"\0")[0].decode(errors="replace")
+    if not version.split():
+        raise SetupError(f"{bzimage}: no kernel version string in its setup header")
+    return version.split()[0]
