@@ -81,5 +81,29 @@ class TestAnalyse(unittest.TestCase):
         self.assertEqual(result.ending, "qemu-failed")
 
 
+class TestWatchdog(unittest.TestCase):
+    def test_stuck_guest_is_ended_with_its_culprit(self):
+        class FakeQemu:
+            binary = Path(__file__).with_name("fake_qemu.py")
+
+            @staticmethod
+            def data_args():
+                return []
+
+        class FakeKernel:
+            vmlinuz = Path("/nonexistent/vmlinuz")
+
+        machine = guest.Machine("fake", vga=[], display=[])
+        with tempfile.TemporaryDirectory() as tmp:
+            console = Path(tmp) / "console.log"
+            result = guest.boot(FakeQemu, machine, FakeKernel, Path("/nonexistent/initrd"),
+                                [], console, [], stall_timeout=2, max_seconds=30)
+        self.assertEqual(result.ending, "watchdog")
+        self.assertLess(result.seconds, 20)
+        self.assertEqual(result.culprit.name, "igt@prime_cross@import@vgem-to-vgem")
+        self.assertTrue(result.oops.startswith("hang: no progress for 2 s"))
+        self.assertIn("starting dynamic subtest vgem-to-vgem", result.oops)
+
+
 if __name__ == "__main__":
     unittest.main()

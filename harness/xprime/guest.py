@@ -120,7 +120,13 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
                 ending = "panic"
                 break
     qmp.unlink(missing_ok=True)
-    return analyse(console, ending, proc.returncode, time.monotonic() - start)
+    result = analyse(console, ending, proc.returncode, time.monotonic() - start)
+    if result.ending == "watchdog" and not result.oops:
+        last = _tail(console, 2048).splitlines()[-8:]
+        result.oops = "\n".join([f"hang: no progress for {stall_timeout} s "
+                                  f"(or over {max_seconds} s in all); last console lines:",
+                                  *last])
+    return result
 
 
 def _size(path):

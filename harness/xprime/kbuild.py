@@ -92,6 +92,16 @@ def unmet(wanted, config):
     return missing
 
 
+def kconfig_symbols(tree):
+    """Names of the symbols @tree's Kconfig files define (without CONFIG_)."""
+    names = set()
+    for path in tree.rglob("Kconfig*"):
+        if path.is_file():
+            names.update(re.findall(r"^\s*(?:menu)?config\s+(\w+)",
+                                    path.read_text(errors="replace"), re.M))
+    return names
+
+
 def tree_identity(tree):
     """What the source is: a git tree by HEAD and its uncommitted changes,
     anything else by its path (our unpacked Debian sources never change)."""
@@ -161,9 +171,12 @@ def compile_kernel(tree, objdir, fragment, localversion, log, name):
     run_logged([*make, "olddefconfig"], log, f"configuring {name} (olddefconfig)")
     missing = unmet(fragment, (objdir / ".config").read_text())
     if missing:
+        defined = kconfig_symbols(tree)
         raise SetupError(f"kernel {name}: options of the fragment that did not stick "
                          f"(a dependency is missing from {FRAGMENT.name}?):\n    "
-                         + "\n    ".join(missing))
+                         + "\n    ".join(m + ("" if m.split("=")[0][7:] in defined
+                                              else ", not defined by this tree")
+                                         for m in missing))
     say(f"building kernel {name} from {tree} ({os.cpu_count()} jobs; log {log})")
     run_logged([*make, f"-j{os.cpu_count()}", "bzImage", "modules.builtin"], log,
                f"building kernel {name}")
