@@ -96,20 +96,28 @@ def cmd_run(args):
     kernels = [kernel_for(spec) for spec in specs]
     expectations = [expect.load(expect.path_for(k.name)) for k in kernels]
     run_dir = new_run_dir()
-    results, texts = [], []
+    results, texts, broken = [], [], []
     for kern, expected in zip(kernels, expectations):
-        outcome = env.run(kern, run_dir, args.filters)
+        try:
+            outcome = env.run(kern, run_dir, args.filters)
+        except SetupError as err:
+            # One configuration's infrastructure failure loses no other's results.
+            broken.append(f"== {kern.name}: not run to the end: {err}")
+            say(f"error: {kern.name}: {err}")
+            continue
         verdict = expect.compare(report.load_results(outcome), expected)
         results.append((outcome, verdict))
         texts.append("\n".join([report.summary(outcome),
                                 *expect.describe(verdict, only_run_subset=bool(args.filters))]))
-    text = "\n".join(texts + (report.side_by_side([o for o, _ in results])
-                              if len(results) > 1 else []))
+    text = "\n".join(texts + broken + (report.side_by_side([o for o, _ in results])
+                                       if len(results) > 1 else []))
     (run_dir / "summary.txt").write_text(text + "\n")
     (run_dir / "summary.md").write_text(report.markdown(results, texts))
     (run_dir / "junit.xml").write_text(report.junit(results))
     print(text)
     say(f"results: {run_dir} (also results/latest); summary.md, junit.xml")
+    if broken:
+        return EXIT_INFRA
     return EXIT_PASS if all(v.ok for _, v in results) else EXIT_FAIL
 
 

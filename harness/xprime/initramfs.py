@@ -11,6 +11,9 @@ from .setup import REPO, SetupError, cached, file_digest, key_of
 
 BUSYBOX = Path("/bin/busybox")
 ROOT_MODULES = ["9p", "9pnet_virtio"]
+# The PCI transport under 9pnet_virtio: built in from Debian's 6.12 on, a
+# module (and no dependency of 9pnet_virtio) in 6.1.
+TRANSPORT_MODULES = ["virtio_pci"]
 
 
 def newc_entry(name, mode, data=b"", ino=0):
@@ -26,9 +29,11 @@ def initramfs_for(kernel):
     """Build (once) the initramfs for @kernel; return its path."""
     if not BUSYBOX.exists():
         raise SetupError(f"{BUSYBOX} is missing (package busybox-static)")
-    modules = kernel.module_deps(ROOT_MODULES)
+    transports = [m for m in TRANSPORT_MODULES if kernel.has_module_file(m)]
+    modules = kernel.module_deps(transports + ROOT_MODULES)
     init = REPO / "guest" / "init"
-    key = key_of(kernel.release, str(kernel.path), file_digest(init), file_digest(BUSYBOX))
+    key = key_of(kernel.release, str(kernel.path), [m.name for m in modules],
+                 file_digest(init), file_digest(BUSYBOX))
 
     def build(tmp):
         entries = []

@@ -35,6 +35,12 @@ class Kernel:
         self.release = releases[0]
         self.modules = self.path / "modules" / self.release
 
+    def has_module_file(self, name):
+        """Whether @name is a loadable module of this kernel (not built in)."""
+        wanted = name.replace("-", "_")
+        return any(module_name(line.partition(":")[0]) == wanted
+                   for line in (self.modules / "modules.dep").read_text().splitlines())
+
     def module_deps(self, names):
         """Module files for @names and their dependencies, in load order.
         Modules built into the kernel (modules.builtin) have no file to load."""
