@@ -65,38 +65,53 @@ int __igt_prime_import(const struct igt_prime_crossing *c, int dmabuf, uint32_t 
  * @width, @height: the buffer, in XRGB8888 pixels
  *
  * Creates the buffer, exports it and imports it into a new DRM file of the
- * importer. A refusal must be the importer's documented one for a foreign
- * buffer; it is logged as "crossing refused: E..." for the harness's matrix.
+ * importer. A refusal must be a documented one: the importer's for a foreign
+ * buffer, or an export or import that the running kernel is too old for. It
+ * is logged as "crossing refused: E..." for the harness's matrix.
  *
  * Returns: true when imported, false when refused as documented.
  */
 bool igt_prime_crossing_begin(struct igt_prime_crossing *c, uint32_t width,
 			      uint32_t height)
 {
+	const struct igt_prime_provider *exp = c->exporter, *imp = c->importer;
 	int ret;
 
-	c->importer_fd = igt_prime_drm_open(c->importer);
+	c->importer_fd = igt_prime_drm_open(imp);
 	igt_assert_fd(c->importer_fd);
-	igt_prime_create(c->exporter, c->exporter_fd, width, height, &c->bo);
-	c->dmabuf = igt_prime_export(c->exporter, c->exporter_fd, &c->bo, true);
-
+	igt_prime_create(exp, c->exporter_fd, width, height, &c->bo);
 	c->imported = 0;
+
+	c->dmabuf = exp->export(c->exporter_fd, &c->bo, true);
+	if (c->dmabuf < 0) {
+		igt_assert_f(!igt_prime_exports(exp) && -c->dmabuf == exp->old_export_errno,
+			     "%s export: %s\n", exp->name, igt_errno_name(-c->dmabuf));
+		igt_info("crossing refused: %s (%s)\n", igt_errno_name(-c->dmabuf),
+			 exp->old_why);
+		return false;
+	}
+
 	ret = __igt_prime_import(c, c->dmabuf, &c->imported);
 	if (ret == 0) {
 		igt_assert_neq(c->imported, 0);
 		return true;
 	}
-
-	igt_assert_f(c->exporter != c->importer && c->importer->foreign_import_errno,
-		     "%s refused a dma-buf from %s: %s (%d)\n", c->importer->name,
-		     c->exporter->name, igt_errno_name(-ret), ret);
-	igt_assert_f(-ret == c->importer->foreign_import_errno,
-		     "%s refused a dma-buf from %s with %s, expected %s\n",
-		     c->importer->name, c->exporter->name, igt_errno_name(-ret),
-		     igt_errno_name(c->importer->foreign_import_errno));
 	c->imported = 0;
+
+	if (imp->prime_since && igt_prime_kernel_older(imp->prime_since) &&
+	    -ret == imp->old_import_errno) {
+		igt_info("crossing refused: %s (%s)\n", igt_errno_name(-ret), imp->old_why);
+		return false;
+	}
+	igt_assert_f(exp != imp && imp->foreign_import_errno,
+		     "%s refused a dma-buf from %s: %s (%d)\n", imp->name,
+		     exp->name, igt_errno_name(-ret), ret);
+	igt_assert_f(-ret == imp->foreign_import_errno,
+		     "%s refused a dma-buf from %s with %s, expected %s\n",
+		     imp->name, exp->name, igt_errno_name(-ret),
+		     igt_errno_name(imp->foreign_import_errno));
 	igt_info("crossing refused: %s (%s)\n", igt_errno_name(-ret),
-		 c->importer->foreign_import_why);
+		 imp->foreign_import_why);
 	return false;
 }
 
@@ -108,7 +123,8 @@ void igt_prime_crossing_end(struct igt_prime_crossing *c)
 {
 	if (c->imported)
 		gem_close(c->importer_fd, c->imported);
-	close(c->dmabuf);
+	if (c->dmabuf >= 0)
+		close(c->dmabuf);
 	c->exporter->destroy(c->exporter_fd, &c->bo);
 	drm_close_driver(c->importer_fd);
 }

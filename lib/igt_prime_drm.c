@@ -88,4 +88,9 @@ const struct igt_prime_provider igt_prime_vmwgfx = {
 	DRM_PROVIDER_OPS,
 	/* Imported buffers are mapped through dma_buf_vmap/mmap (50f119925091). */
 	.maps_imports = true,
+	/* Dumb buffers cross only since b32233accefff (6.9). */
+	.prime_since = IGT_PRIME_KERNEL(6, 9),
+	.old_import_errno = ENOSYS,
+	.old_export_errno = ENOENT,
+	.old_why = "vmwgfx imports and exports dumb buffers only from 6.9 (b32233accefff)",
 };

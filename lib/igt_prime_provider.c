@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/utsname.h>
 
 #include "igt.h"
 #include "igt_prime_provider.h"
@@ -88,6 +90,32 @@ void *igt_prime_map(const struct igt_prime_provider *provider, int fd,
 
 	igt_assert_f(ret == 0, "%s map: %s\n", provider->name, igt_errno_name(-ret));
 	return ptr;
+}
+
+/**
+ * igt_prime_kernel_older:
+ * @version: IGT_PRIME_KERNEL(major, minor)
+ *
+ * Returns: whether the running kernel is older than @version.
+ */
+bool igt_prime_kernel_older(unsigned int version)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	igt_assert_eq(uname(&u), 0);
+	igt_assert_eq(sscanf(u.release, "%u.%u", &major, &minor), 2);
+	return IGT_PRIME_KERNEL(major, minor) < version;
+}
+
+/**
+ * igt_prime_exports:
+ * Returns: whether @provider exports its buffers on the running kernel.
+ */
+bool igt_prime_exports(const struct igt_prime_provider *provider)
+{
+	return !(provider->prime_since && provider->old_export_errno &&
+		 igt_prime_kernel_older(provider->prime_since));
 }
 
 /**

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define IGT_PRIME_KERNEL(a, b) ((a) << 16 | (b) << 8)
+
 struct igt_prime_bo {
 	uint32_t width;
 	uint32_t height;
@@ -48,6 +50,16 @@ struct igt_prime_provider {
 	/* DRM_IOCTL_MODE_MAP_DUMB works on an imported object. */
 	bool maps_imports;
 	const char *maps_imports_why;
+
+	/*
+	 * Kernels older than @prime_since (KERNEL_VERSION-style, 0: always
+	 * had it) refuse to import with @old_import_errno and to export with
+	 * @old_export_errno, for @old_why.
+	 */
+	unsigned int prime_since;
+	int old_import_errno;
+	int old_export_errno;
+	const char *old_why;
 };
 
 extern const struct igt_prime_provider igt_prime_vgem;
@@ -71,6 +83,9 @@ int igt_prime_export(const struct igt_prime_provider *provider, int fd,
 		     struct igt_prime_bo *bo, bool writable);
 void *igt_prime_map(const struct igt_prime_provider *provider, int fd,
 		    struct igt_prime_bo *bo, int prot);
+
+bool igt_prime_kernel_older(unsigned int version);
+bool igt_prime_exports(const struct igt_prime_provider *provider);
 
 const char *igt_errno_name(int err);
 
