@@ -72,7 +72,8 @@ def kernel_for(spec):
 
 TWIN_NAMES = ["6.12-debug", "6.12-nodebug"]
 KERNEL_NAMES = sorted(kernel.DEBIAN_KERNELS) + TWIN_NAMES
-DEFAULT_KERNELS = ["debian-6.12"]
+# Stock Debian 6.12 and its source built with CONFIG_DMABUF_DEBUG, side by side.
+DEFAULT_KERNELS = ["debian-6.12", "6.12-debug"]
 
 
 def new_run_dir(label=None):
