@@ -9,12 +9,14 @@ are never touched.
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 from .setup import SetupError, cache_dir, locked, run_logged, say
 
 MIRROR = os.environ.get("XPRIME_MIRROR", "http://deb.debian.org/debian")
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
+UPDATE_EVERY = 24 * 3600    # seconds between apt-get updates of the private sources
 
 # What the harness itself runs on the host.
 HOST_PACKAGES = [
@@ -104,13 +106,19 @@ class PrivateApt:
         return dict(os.environ, APT_CONFIG=str(self.conf), DEBIAN_FRONTEND="noninteractive")
 
     def update(self):
+        """apt-get update of the private sources, at most once a day: a warm
+        run then resolves its kernel without the mirror, and fast."""
         if self._updated:
             return
+        stamp = self.root / "updated"
         with locked("apt"):
-            self._write_config()
-            run_logged(["apt-get", "update"], self.log,
-                       "apt-get update (private sources: bookworm, trixie, sid)",
-                       env=self.env())
+            fresh = stamp.exists() and time.time() - stamp.stat().st_mtime < UPDATE_EVERY
+            if not fresh or not self.conf.exists():
+                self._write_config()
+                run_logged(["apt-get", "update"], self.log,
+                           "apt-get update (private sources: bookworm, trixie, sid)",
+                           env=self.env())
+                stamp.touch()
         self._updated = True
 
     def packages_matching(self, regex, suite):
