@@ -11,6 +11,7 @@ FILE = """\
 igt@prime_cross@*@vmwgfx-to-vgem crash NULL dereference in vmw_gem_object_get_sg_table()
 igt@drm_virtgpu@get-caps fail no virgl
 igt@old@gone fail fixed long ago
+igt@warn@* dmesg-warn|pass warned once per boot
 """
 
 
@@ -45,13 +46,21 @@ class TestExpect(unittest.TestCase):
         self.assertEqual([e.pattern for e in verdict.unused], ["igt@old@gone"])
         self.assertFalse(verdict.ok)
 
+    def test_alternatives(self):
+        expectations = self.load(FILE)
+        verdict = expect.compare({"igt@warn@a": entry("dmesg-warn"), "igt@warn@b": entry("pass")},
+                                 expectations)
+        self.assertTrue(verdict.ok)
+        self.assertEqual(len(verdict.expected), 2)
+        self.assertFalse(expect.compare({"igt@warn@c": entry("fail")}, expectations).ok)
+
     def test_all_known_is_ok(self):
         verdict = expect.compare({"igt@prime_cross@a@vmwgfx-to-vgem": entry("crash")},
                                  self.load(FILE))
         self.assertTrue(verdict.ok)
 
     def test_bad_lines(self):
-        for bad in ["igt@x crash", "nope crash why", "igt@x exploded why"]:
+        for bad in ["igt@x crash", "nope crash why", "igt@x exploded why", "igt@x pass|boom why"]:
             with self.assertRaises(expect.ExpectationError, msg=bad):
                 self.load(bad + "\n")
 

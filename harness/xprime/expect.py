@@ -5,6 +5,9 @@ expected to be, with the reason:
 
     igt@prime_cross@*@vmwgfx-to-vgem  crash  vmwgfx exports a VRAM BO ... (FACTS §6)
 
+RESULT may list alternatives, "dmesg-warn|pass", for a warning that the
+kernel prints once per boot, in whichever subtest comes first.
+
 Results not named are expected to pass or skip. A run matches its
 expectations when every result is what it should be; anything else is a new
 failure, a new crash, or an unexpected pass (a known bug that went away).
@@ -64,9 +67,10 @@ def load(path):
         where = f"{path.name}:{number}"
         if len(parts) < 3 or not parts[0].startswith("igt@"):
             raise ExpectationError(f"{where}: expected 'igt@NAME RESULT REASON', got {line!r}")
-        if parts[1] not in RESULTS:
+        if not set(parts[1].split("|")) <= RESULTS:
             raise ExpectationError(f"{where}: unknown result {parts[1]!r}; "
-                                   f"one of {', '.join(sorted(RESULTS))}")
+                                   f"one of {', '.join(sorted(RESULTS))}, or several "
+                                   "joined by '|'")
         expectations.append(Expectation(parts[0].lower(), parts[1], parts[2], where))
     return expectations
 
@@ -84,7 +88,7 @@ def compare(tests, expectations):
         exp = next((e for e in expectations if fnmatch.fnmatchcase(name, e.pattern)), None)
         if exp:
             exp.used += 1
-            if result == exp.result:
+            if result in exp.result.split("|"):
                 verdict.expected.append((name, result, exp.reason))
             elif result in FINE:
                 verdict.unexpected_passes.append((name, result, exp))

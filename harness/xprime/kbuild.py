@@ -219,11 +219,17 @@ def tree_kernel(tree, debug):
 def prebuilt_kernel(bzimage, modules_dir=None):
     """A bzImage built elsewhere. @modules_dir is its modules/<release>
     directory (as `make modules_install` leaves it); without one, the kernel
-    must have everything it needs built in."""
+    has everything built in and its build directory (where the bzImage is,
+    at arch/x86/boot/bzImage) has the modules.builtin that says so."""
     bzimage = Path(bzimage).resolve()
     release = image_release(bzimage)
+    builtin = bzimage.parents[3] / "modules.builtin" if len(bzimage.parents) > 3 else None
+    if not modules_dir and not (builtin and builtin.is_file()):
+        raise SetupError(f"{bzimage}: give its modules directory (BZIMAGE:MODULES_DIR), "
+                         "or the bzImage in its build directory, beside modules.builtin")
     name = f"prebuilt-{release}"
-    key = key_of(file_digest(bzimage), str(modules_dir) if modules_dir else None)
+    key = key_of(file_digest(bzimage), str(modules_dir) if modules_dir else None,
+                 None if modules_dir else file_digest(builtin))
 
     def build(tmp):
         root = tmp / "root"
@@ -234,7 +240,7 @@ def prebuilt_kernel(bzimage, modules_dir=None):
                             ignore=shutil.ignore_patterns("build", "source"))
         else:
             moddir.mkdir(parents=True)
-            (moddir / "modules.builtin").touch()
+            shutil.copy2(builtin, moddir)
         (root / "boot").mkdir()
         shutil.copy2(bzimage, root / "boot" / f"vmlinuz-{release}")
         unpack_kernel_tree(root, tmp)
