@@ -132,6 +132,3 @@ def require_root():
         raise SetupError("xprime needs root (mmdebstrap, chroot and bind mounts); "
                  "run it with sudo")
 
-
-def warn(msg):
-    print(f"xprime: warning: {msg}", file=sys.stderr, flush=True)
