@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -130,5 +129,5 @@ def last_line(path):
 def require_root():
     if os.geteuid() != 0:
         raise SetupError("xprime needs root (mmdebstrap, chroot and bind mounts); "
-                 "run it with sudo")
+                         "run it with sudo")
 
