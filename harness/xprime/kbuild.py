@@ -52,7 +52,7 @@ def debian_source(package=SOURCE_PACKAGE, suite=SOURCE_SUITE):
         shutil.rmtree(root)
         shutil.rmtree(tmp / "debs")
 
-    return cached(f"{package}", key_of(package, suite, version), build) / "src"
+    return cached(package, key_of(package, suite, version), build) / "src"
 
 
 def parse_config(text):
@@ -177,8 +177,11 @@ def compile_kernel(tree, objdir, fragment, localversion, log, name):
                          + "\n    ".join(m + ("" if m.split("=")[0][7:] in defined
                                               else ", not defined by this tree")
                                          for m in missing))
-    say(f"building kernel {name} from {tree} ({os.cpu_count()} jobs; log {log})")
-    run_logged([*make, f"-j{os.cpu_count()}", "bzImage", "modules.builtin"], log,
+    # One job more than CPUs keeps them busy while a job waits on the disk;
+    # -pipe spares the temporary files (debug twin cold, 2 CPUs: 398 s -> 374 s).
+    jobs = (os.cpu_count() or 1) + 1
+    say(f"building kernel {name} from {tree} ({jobs} jobs; log {log})")
+    run_logged([*make, f"-j{jobs}", "KCFLAGS=-pipe", "bzImage", "modules.builtin"], log,
                f"building kernel {name}")
 
 

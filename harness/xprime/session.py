@@ -47,7 +47,7 @@ class Outcome:
     logs: Path
     boots: list = field(default_factory=list)     # guest.BootResult, in order
     crashes: list = field(default_factory=list)   # Crash
-    problems: list = field(default_factory=list)  # infrastructure, not test results
+    problems: list = field(default_factory=list)  # infrastructure noise, each retried
 
 
 def project_tests():
