@@ -5,10 +5,14 @@
  */
 
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/dma-buf.h>
+
 #include "igt.h"
+#include "igt_pattern.h"
 #include "igt_prime_crossing.h"
 
 /**
@@ -129,44 +133,101 @@ void igt_prime_crossing_end(struct igt_prime_crossing *c)
 	drm_close_driver(c->importer_fd);
 }
 
-/**
- * igt_prime_for_each_crossing:
- * @fds: from igt_prime_open_providers()
- * @check: called for each imported crossing, inside its dynamic subtest
- * @data: passed to @check
- *
- * Runs a dynamic subtest <exporter>-to-<importer> for every available
- * exporter and every available DRM importer; must be called inside
- * igt_subtest_with_dynamic().
- */
-void igt_prime_for_each_crossing(const int fds[IGT_PRIME_MAX_PROVIDERS],
-				 uint32_t width, uint32_t height,
-				 igt_prime_check_t check, void *data)
+static void for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
+			  const struct igt_prime_provider *only_exporter,
+			  igt_prime_pair_t pair, void *data)
 {
 	const struct igt_prime_provider *exporter, *importer;
 	int e, i;
 
 	for_each_prime_provider(exporter, e) {
-		if (fds[e] < 0)
+		if (fds[e] < 0 || (only_exporter && exporter != only_exporter))
 			continue;
 
 		for_each_prime_provider(importer, i) {
 			if (!importer->imports || fds[i] < 0)
 				continue;
 
-			igt_dynamic_f("%s-to-%s", exporter->name, importer->name) {
-				struct igt_prime_crossing c = {
-					.exporter = exporter,
-					.importer = importer,
-					.exporter_fd = fds[e],
-				};
-
-				if (igt_prime_crossing_begin(&c, width, height))
-					check(&c, data);
-				igt_prime_crossing_end(&c);
-			}
+			igt_dynamic_f("%s-to-%s", exporter->name, importer->name)
+				pair(exporter, importer, fds[e], data);
 		}
 	}
+}
+
+/**
+ * igt_prime_for_each_pair:
+ * @fds: from igt_prime_open_providers()
+ * @pair: called inside each pair's dynamic subtest
+ * @data: passed to @pair
+ *
+ * Runs a dynamic subtest <exporter>-to-<importer> for every available
+ * exporter and every available DRM importer; must be called inside
+ * igt_subtest_with_dynamic(). For tests that make their own crossings
+ * (several at once, or with a DRM file of their own for the exporter).
+ */
+void igt_prime_for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
+			     igt_prime_pair_t pair, void *data)
+{
+	for_each_pair(fds, NULL, pair, data);
+}
+
+struct crossing_check {
+	uint32_t width, height;
+	igt_prime_check_t check;
+	void *data;
+};
+
+static void crossing_pair(const struct igt_prime_provider *exporter,
+			  const struct igt_prime_provider *importer,
+			  int exporter_fd, void *data)
+{
+	struct crossing_check *cc = data;
+	struct igt_prime_crossing c = {
+		.exporter = exporter,
+		.importer = importer,
+		.exporter_fd = exporter_fd,
+	};
+
+	if (igt_prime_crossing_begin(&c, cc->width, cc->height))
+		cc->check(&c, cc->data);
+	igt_prime_crossing_end(&c);
+}
+
+/**
+ * igt_prime_for_each_crossing:
+ * @fds: from igt_prime_open_providers()
+ * @width, @height: the buffer, in XRGB8888 pixels
+ * @check: called for each imported crossing, inside its dynamic subtest
+ * @data: passed to @check
+ *
+ * igt_prime_for_each_pair() with the crossing made by
+ * igt_prime_crossing_begin(); a documented refusal ends the dynamic
+ * subtest without calling @check.
+ */
+void igt_prime_for_each_crossing(const int fds[IGT_PRIME_MAX_PROVIDERS],
+				 uint32_t width, uint32_t height,
+				 igt_prime_check_t check, void *data)
+{
+	struct crossing_check cc = { width, height, check, data };
+
+	for_each_pair(fds, NULL, crossing_pair, &cc);
+}
+
+/**
+ * igt_prime_for_each_crossing_from:
+ * @exporter: the only exporter to cross from
+ *
+ * igt_prime_for_each_crossing() for the crossings of one exporter, e.g. the
+ * one whose buffers can carry its own fences.
+ */
+void igt_prime_for_each_crossing_from(const int fds[IGT_PRIME_MAX_PROVIDERS],
+				      const struct igt_prime_provider *exporter,
+				      uint32_t width, uint32_t height,
+				      igt_prime_check_t check, void *data)
+{
+	struct crossing_check cc = { width, height, check, data };
+
+	for_each_pair(fds, exporter, crossing_pair, &cc);
 }
 
 /**
@@ -200,4 +261,91 @@ void igt_prime_exporter_end(struct igt_prime_crossing *c, void *ptr, bool write)
 {
 	prime_sync_end(c->dmabuf, write);
 	munmap(ptr, c->bo.size);
+}
+
+/**
+ * igt_prime_exporter_fill:
+ * Writes @seed's pattern into the whole buffer through the exporter.
+ */
+void igt_prime_exporter_fill(struct igt_prime_crossing *c, uint32_t seed)
+{
+	void *ptr = igt_prime_exporter_begin(c, true);
+
+	igt_pattern_fill(ptr, c->bo.stride, c->bo.width, c->bo.height, seed);
+	igt_prime_exporter_end(c, ptr, true);
+}
+
+/**
+ * igt_prime_exporter_assert:
+ * @expected: what the buffer should hold, or NULL for @seed's pattern
+ * @seed: the pattern that wrong pixels are decoded with
+ *
+ * Asserts the contents as the exporter reads them.
+ */
+void igt_prime_exporter_assert(struct igt_prime_crossing *c,
+			       pixman_image_t *expected, uint32_t seed)
+{
+	void *ptr = igt_prime_exporter_begin(c, false);
+
+	if (expected)
+		igt_assert_image(ptr, c->bo.stride, expected, seed, "exporter's mapping");
+	else
+		igt_assert_pattern(ptr, c->bo.stride, c->bo.width, c->bo.height,
+				   seed, "exporter's mapping");
+	igt_prime_exporter_end(c, ptr, false);
+}
+
+/**
+ * igt_prime_importer_dmabuf:
+ * Returns: a new dma-buf fd, exported by the importer from the imported
+ * object, readable and writable: the importer's side of the crossing.
+ */
+int igt_prime_importer_dmabuf(const struct igt_prime_crossing *c)
+{
+	return prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
+}
+
+/**
+ * __igt_prime_sync:
+ * DMA_BUF_IOCTL_SYNC with @flags.
+ *
+ * Returns: 0 or -errno.
+ */
+int __igt_prime_sync(int dmabuf, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+
+	return igt_ioctl(dmabuf, DMA_BUF_IOCTL_SYNC, &sync) ? -errno : 0;
+}
+
+/**
+ * igt_prime_sync:
+ * DMA_BUF_IOCTL_SYNC with @flags, asserting that it works.
+ */
+void igt_prime_sync(int dmabuf, uint64_t flags)
+{
+	int ret = __igt_prime_sync(dmabuf, flags);
+
+	igt_assert_f(ret == 0, "DMA_BUF_IOCTL_SYNC 0x%llx: %s\n",
+		     (unsigned long long)flags, igt_errno_name(-ret));
+}
+
+/**
+ * igt_prime_dmabuf_map:
+ * @dmabuf: a dma-buf fd
+ * @offset: in bytes, page aligned
+ * @size: bytes to map
+ * @prot: PROT_READ and/or PROT_WRITE
+ *
+ * Maps the dma-buf (MAP_SHARED), asserting that it works.
+ *
+ * Returns: the mapping.
+ */
+void *igt_prime_dmabuf_map(int dmabuf, uint64_t offset, uint64_t size, int prot)
+{
+	void *ptr = mmap(NULL, size, prot, MAP_SHARED, dmabuf, offset);
+
+	igt_assert_f(ptr != MAP_FAILED, "mmap of a dma-buf at %llu: %s\n",
+		     (unsigned long long)offset, igt_errno_name(errno));
+	return ptr;
 }

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pixman.h>
+
 #include "igt_prime_provider.h"
 
 #define IGT_PRIME_MAX_PROVIDERS 16
@@ -25,6 +27,9 @@ struct igt_prime_crossing {
 };
 
 typedef void (*igt_prime_check_t)(struct igt_prime_crossing *c, void *data);
+typedef void (*igt_prime_pair_t)(const struct igt_prime_provider *exporter,
+				 const struct igt_prime_provider *importer,
+				 int exporter_fd, void *data);
 
 void igt_prime_open_providers(int fds[IGT_PRIME_MAX_PROVIDERS]);
 void igt_prime_close_providers(int fds[IGT_PRIME_MAX_PROVIDERS]);
@@ -33,9 +38,15 @@ bool igt_prime_crossing_begin(struct igt_prime_crossing *c, uint32_t width,
 			      uint32_t height);
 void igt_prime_crossing_end(struct igt_prime_crossing *c);
 
+void igt_prime_for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
+			     igt_prime_pair_t pair, void *data);
 void igt_prime_for_each_crossing(const int fds[IGT_PRIME_MAX_PROVIDERS],
 				 uint32_t width, uint32_t height,
 				 igt_prime_check_t check, void *data);
+void igt_prime_for_each_crossing_from(const int fds[IGT_PRIME_MAX_PROVIDERS],
+				      const struct igt_prime_provider *exporter,
+				      uint32_t width, uint32_t height,
+				      igt_prime_check_t check, void *data);
 
 bool igt_prime_importer_maps(const struct igt_prime_crossing *c);
 int __igt_prime_import(const struct igt_prime_crossing *c, int dmabuf,
@@ -43,5 +54,14 @@ int __igt_prime_import(const struct igt_prime_crossing *c, int dmabuf,
 
 void *igt_prime_exporter_begin(struct igt_prime_crossing *c, bool write);
 void igt_prime_exporter_end(struct igt_prime_crossing *c, void *ptr, bool write);
+void igt_prime_exporter_fill(struct igt_prime_crossing *c, uint32_t seed);
+void igt_prime_exporter_assert(struct igt_prime_crossing *c,
+			       pixman_image_t *expected, uint32_t seed);
+
+int igt_prime_importer_dmabuf(const struct igt_prime_crossing *c);
+
+int __igt_prime_sync(int dmabuf, uint64_t flags);
+void igt_prime_sync(int dmabuf, uint64_t flags);
+void *igt_prime_dmabuf_map(int dmabuf, uint64_t offset, uint64_t size, int prot);
 
 #endif /* IGT_PRIME_CROSSING_H */

@@ -133,6 +133,7 @@ const char *igt_errno_name(int err)
 		{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
 		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" },
 		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENOTTY, "ENOTTY" }, { ENXIO, "ENXIO" },
+		{ ESRCH, "ESRCH" }, { EIO, "EIO" }, { ETIMEDOUT, "ETIMEDOUT" }, { EBADFD, "EBADFD" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)

@@ -42,6 +42,20 @@ struct igt_prime_provider {
 	int (*map)(int fd, struct igt_prime_bo *bo, int prot, void **ptr);
 	void (*destroy)(int fd, struct igt_prime_bo *bo);
 
+	/*
+	 * The device's own wait for a buffer to go idle (implicit fences
+	 * included), without blocking: 0 idle, -EBUSY busy. NULL when the
+	 * driver has no such wait.
+	 */
+	int (*test_idle)(int fd, uint32_t handle);
+
+	/*
+	 * DRM providers: the errno of PRIME_HANDLE_TO_FD for a handle the
+	 * file does not have (0: ENOENT, as drm_gem_prime_handle_to_fd()).
+	 */
+	int unknown_handle_errno;
+	const char *unknown_handle_why;
+
 	/* Importers (DRM providers) only: */
 	bool imports;
 	/* errno when it refuses another provider's dma-buf, 0 if it never does. */
@@ -74,6 +88,21 @@ extern const struct igt_prime_provider *const igt_prime_providers[];
 	for ((i) = 0; ((p) = igt_prime_providers[(i)]); (i)++)
 
 int igt_prime_drm_open(const struct igt_prime_provider *provider);
+
+/* What the DRM providers share: dumb buffers and PRIME_HANDLE_TO_FD. */
+int igt_prime_dumb_create(int fd, uint32_t width, uint32_t height,
+			  struct igt_prime_bo *bo);
+int igt_prime_dumb_export(int fd, struct igt_prime_bo *bo, bool writable);
+int igt_prime_dumb_map(int fd, struct igt_prime_bo *bo, int prot, void **ptr);
+void igt_prime_dumb_destroy(int fd, struct igt_prime_bo *bo);
+
+#define IGT_PRIME_DUMB_OPS \
+	.open = igt_prime_drm_open, \
+	.create = igt_prime_dumb_create, \
+	.export = igt_prime_dumb_export, \
+	.map = igt_prime_dumb_map, \
+	.destroy = igt_prime_dumb_destroy, \
+	.imports = true
 
 int __igt_prime_create(const struct igt_prime_provider *provider, int fd,
 		       uint32_t width, uint32_t height, struct igt_prime_bo *bo);

@@ -101,6 +101,9 @@ void __igt_subtest_group_restore(int save, int desc);
 const char *igt_test_name(void);
 const char *igt_subtest_name(void);
 const char *igt_dynamic_subtest_name(void);
+
+/* IGT_FRAME_DUMP_PATH from the environment, or NULL: where frames go. */
+extern char *igt_frame_dump_path;
 bool igt_only_list_subtests(void);
 bool igt_can_fail(void);
 

@@ -21,7 +21,8 @@ EXIT_BISECT_ABORT = 255    # git bisect run: stop bisecting (bad usage)
 # virtio-gpu without virgl; vgem needs no device.
 MACHINE = guest.Machine(
     name="vmware-svga+virtio-gpu",
-    vga=["-vga", "vmware", "-device", "virtio-gpu-pci"],
+    # Device ids name the scanouts for the host's screendumps.
+    vga=["-device", "vmware-svga,id=vmware-svga", "-device", "virtio-gpu-pci,id=virtio-gpu"],
     display=["-display", "none"],
 )
 

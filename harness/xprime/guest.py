@@ -5,9 +5,11 @@ panics: oops=panic), or when the watchdog sees no progress. The console log
 tells which, and names the IGT subtest that was running.
 """
 
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -59,7 +61,104 @@ class Machine:
     cpus: int = 2
 
 
-def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline):
+class HostChannel:
+    """Serves a guest's requests to its host (lib/igt_host.h): one line each
+    way over the guest's second serial port, a QEMU socket chardev.
+
+    "screendump DEVICE" answers "ok PATH" with a PPM of the device's scanout
+    (QMP screendump), written to @dump_dir and named by its guest path."""
+
+    REQUEST = re.compile(r"screendump ([A-Za-z0-9_-]+)")
+
+    def __init__(self, dump_dir, guest_dump_dir):
+        self.dump_dir, self.guest_dump_dir = Path(dump_dir), guest_dump_dir
+        self.path = self.qmp = None
+        self.sock, self.pending, self.count = None, b"", 0
+
+    def qemu_args(self, path):
+        self.path = path
+        return ["-chardev", f"socket,id=host,path={path},server=on,wait=off",
+                "-serial", "chardev:host"]
+
+    def poll(self):
+        """Answer what the guest has asked since the last call; never blocks."""
+        if self.sock is None:
+            try:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.connect(str(self.path))
+                sock.setblocking(False)
+                self.sock = sock
+            except OSError:
+                return
+        try:
+            data = self.sock.recv(4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self.close()
+            return
+        self.pending += data
+        while b"\n" in self.pending:
+            line, self.pending = self.pending.split(b"\n", 1)
+            reply = self.answer(line.decode(errors="replace").strip())
+            self.sock.setblocking(True)
+            self.sock.sendall(reply.encode() + b"\n")
+            self.sock.setblocking(False)
+
+    def answer(self, line):
+        request = self.REQUEST.fullmatch(line)
+        if not request:
+            return f"error unknown request {line[:60]!r}"
+        device = request.group(1)
+        self.count += 1
+        name = f"screendump-{self.count}-{device}.ppm"
+        self.dump_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            qmp_execute(self.qmp, "screendump",
+                        {"filename": str(self.dump_dir / name), "device": device})
+        except (OSError, ValueError, QmpError) as err:
+            return f"error screendump of {device}: {err}"
+        return f"ok {self.guest_dump_dir}/{name}"
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+
+
+class QmpError(Exception):
+    pass
+
+
+def qmp_execute(path, command, arguments=None):
+    """Run one QMP command on QEMU's monitor socket; return its result."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(60)
+        sock.connect(str(path))
+        stream = sock.makefile("rwb")
+
+        def call(execute, args=None):
+            message = {"execute": execute} | ({"arguments": args} if args else {})
+            stream.write(json.dumps(message).encode() + b"\n")
+            stream.flush()
+            while True:
+                line = stream.readline()
+                if not line:
+                    raise QmpError("QEMU closed the monitor")
+                reply = json.loads(line)
+                if "error" in reply:
+                    raise QmpError(reply["error"].get("desc", "error"))
+                if "return" in reply:
+                    return reply["return"]
+
+        json.loads(stream.readline())   # the greeting
+        call("qmp_capabilities")
+        return call(command, arguments)
+
+
+def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, host=None):
     cmd = [str(qemu.binary), *qemu.data_args(),
            "-accel", "tcg", "-cpu", "max", "-smp", str(machine.cpus),
            "-m", str(machine.memory), "-machine", "q35",
@@ -67,6 +166,7 @@ def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline):
            *machine.vga, *machine.display,
            "-chardev", f"file,id=console,path={console}", "-serial", "chardev:console",
            "-qmp", f"unix:{qmp},server=on,wait=off",
+           *(host.qemu_args(console.with_suffix(".host")) if host else []),
            "-kernel", str(kernel.vmlinuz), "-initrd", str(initrd),
            "-append", cmdline]
     for share in shares:
@@ -78,9 +178,10 @@ def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline):
 
 
 def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
-         stall_timeout=300, max_seconds=3600):
+         stall_timeout=300, max_seconds=3600, host=None):
     """Boot once; return a BootResult. @progress_paths are files whose growth
-    (besides the console's) shows the guest is alive."""
+    (besides the console's) shows the guest is alive; @host, a HostChannel,
+    answers the guest's requests on its second serial port."""
     console = Path(console)
     console.parent.mkdir(parents=True, exist_ok=True)
     qmp = console.with_suffix(".qmp")
@@ -90,8 +191,11 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
     # libigt's "[IGT] ... starting subtest" lines (KERN_INFO, written to
     # /dev/kmsg) on the console, none of them dropped by rate limiting.
     cmdline = ("console=ttyS0 panic=-1 oops=panic loglevel=7 printk.devkmsg=on "
-               "rdinit=/init 8250.nr_uarts=1")
-    cmd = qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline)
+               f"rdinit=/init 8250.nr_uarts={2 if host else 1}")
+    if host:
+        host.qmp = qmp
+        console.with_suffix(".host").unlink(missing_ok=True)
+    cmd = qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, host)
     (console.with_suffix(".cmd")).write_text(" ".join(cmd) + "\n")
     start = time.monotonic()
     ending = None
@@ -101,6 +205,8 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
         last_sizes, last_change = None, start
         while proc.poll() is None:
             time.sleep(0.5)
+            if host:
+                host.poll()
             now = time.monotonic()
             sizes = [_size(p) for p in [console, *progress_paths]]
             if sizes != last_sizes:
@@ -119,6 +225,9 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
                     proc.wait()
                 ending = "panic"
                 break
+    if host:
+        host.close()
+        console.with_suffix(".host").unlink(missing_ok=True)
     qmp.unlink(missing_ok=True)
     result = analyse(console, ending, proc.returncode, time.monotonic() - start)
     if result.ending == "watchdog" and not result.oops:

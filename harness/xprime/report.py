@@ -82,7 +82,16 @@ def summary(outcome):
                and not CROSSING.match(n) and n not in parents]
     for name, entry in failing:
         lines.append(f"   {entry['result']}: {name}: {why(entry)}")
+    lines += [f"   images: {stem}: {outcome.results / 'frames'}/{stem}-"
+              "{expected,actual,diff}.png and -offsets.txt" for stem in frames(outcome)]
     return "\n".join(lines)
+
+
+def frames(outcome):
+    """Names of the image sets that tests left for contents that differed
+    (lib/igt_pattern.c writes them where IGT_FRAME_DUMP_PATH points)."""
+    return sorted(p.name.removesuffix("-diff.png")
+                  for p in (outcome.results / "frames").glob("*-diff.png"))
 
 
 def axes(cells):

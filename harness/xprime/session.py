@@ -96,6 +96,10 @@ def write_job(job_dir, mode, results, logs, boot_no, tests, test_list, name):
         "RESULTS": f"/xprime/results/{results}",
         "LOGDIR": f"/xprime/results/{logs}",
         "BOOT": str(boot_no),
+        # Images of mismatching contents, for every boot of the configuration.
+        "FRAMES": f"/xprime/results/{name}/frames",
+        # The host channel (guest.HostChannel), the guest's second serial port.
+        "HOST_PORT": "/dev/ttyS1",
         "TESTS": "\n".join(f"{n} {p}" for n, p in tests.items()),
         "RUNNER_OPTS": " ".join(RUNNER_OPTS + ["-n", name]
                                 + (["--test-list", "/xprime/job/test-list"] if test_list else [])),
@@ -142,9 +146,11 @@ class Guest:
                   logs.relative_to(self.run_dir), self.boots, self.tests, test_list,
                   self.config.name)
         say(f"[{self.config.name}] boot {self.boots}: {mode} {results.name}")
+        name = self.config.name
+        host = guest.HostChannel(self.run_dir / name / "host", f"/xprime/results/{name}/host")
         result = guest.boot(self.qemu, self.config.machine, self.config.kernel, self.initrd,
                             self.shares, logs / f"console-boot{self.boots}.log",
-                            [results / "results.json", results])
+                            [results / "results.json", results], host=host)
         say(f"[{self.config.name}] boot {self.boots} ended by {result.ending} "
             f"after {result.seconds:.0f} s")
         return result
@@ -232,37 +238,45 @@ def rerun_after_dynamic_crashes(vm, outcome, test_list):
 
     igt_resume goes on after the interrupted subtest, so the dynamic subtests
     after the culprit never ran, and those that finished just before it may
-    not have reached igt_runner's record. A follow-up run of the subtest
-    selects all but the culprit and those recorded, with
-    --dynamic-subtest '*,!recorded,!culprit', and its results are merged;
-    it repeats while follow-ups crash too. Only subtests that the run
-    selected whole are followed up."""
-    subtests = []
+    not have reached igt_runner's record. A follow-up run selects, for each
+    such subtest, all but the culprits and those recorded, with
+    --dynamic-subtest '*,!recorded,!culprit', one test-list line per subtest
+    in a single boot; its results are merged. A follow-up that crashes too
+    is followed up in turn, from the subtest that crashed on. Only subtests
+    that the run selected whole are followed up."""
+    pending = []
     for crash in outcome.crashes:
         subtest = crash.name.rsplit("@", 1)[0]
         whole = not test_list or any(line in (subtest, subtest.rsplit("@", 1)[0])
                                      for line in test_list)
-        if crash.culprit.dynamic and whole and subtest not in subtests:
-            subtests.append(subtest)
+        if crash.culprit.dynamic and whole and subtest not in pending:
+            pending.append(subtest)
     count = 0
-    for subtest in subtests:
-        while True:
-            crashes = [c for c in outcome.crashes
-                       if c.culprit.dynamic and c.name.rsplit("@", 1)[0] == subtest]
-            culprits = [c.culprit.dynamic for c in crashes]
-            recorded = recorded_dynamics(outcome.results, subtest)
-            # Names as the test spells them (results.json lowercases them).
-            seen = {d for c in crashes for d in c.culprit.earlier_dynamics}
-            skip = culprits + sorted(d for d in seen if d.lower() in recorded)
-            pattern = ",".join(["*"] + [f"!{d}" for d in skip])
-            count += 1
-            results = outcome.logs / f"followup-{count}"
-            say(f"[{vm.config.name}] follow-up {count}: the rest of {subtest}")
-            again = run_to_end(vm, outcome, results, [f"{subtest}@{pattern}"],
-                               resumable=False)
+    while pending:
+        lines = [f"{subtest}@{followup_pattern(outcome, subtest)}" for subtest in pending]
+        count += 1
+        results = outcome.logs / f"followup-{count}"
+        say(f"[{vm.config.name}] follow-up {count}: the rest of "
+            + (pending[0] if len(pending) == 1 else f"{len(pending)} subtests"))
+        again = run_to_end(vm, outcome, results, lines, resumable=False)
+        crashed = [c.name.rsplit("@", 1)[0] for c in again if c.culprit.dynamic]
+        done = pending if not crashed else pending[:pending.index(crashed[0])]
+        for subtest in done + crashed[:1]:
             merge_results(outcome.results, results, subtest, only_dynamic=True)
-            if not any(c.culprit.dynamic for c in again):
-                break
+        # The crashed subtest and those after it, which did not run.
+        pending = pending[len(done):] if crashed else []
+
+
+def followup_pattern(outcome, subtest):
+    """--dynamic-subtest pattern for what @subtest has left to run."""
+    crashes = [c for c in outcome.crashes
+               if c.culprit.dynamic and c.name.rsplit("@", 1)[0] == subtest]
+    culprits = [c.culprit.dynamic for c in crashes]
+    recorded = recorded_dynamics(outcome.results, subtest)
+    # Names as the test spells them (results.json lowercases them).
+    seen = {d for c in crashes for d in c.culprit.earlier_dynamics}
+    skip = culprits + sorted(d for d in seen if d.lower() in recorded)
+    return ",".join(["*"] + [f"!{d}" for d in skip])
 
 
 def recorded_dynamics(results, subtest):

@@ -74,14 +74,6 @@ IGT_TEST_DESCRIPTION("Shares buffers from vgem, virtio-gpu, vmwgfx, udmabuf and 
 
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 
-static void exporter_fill(struct igt_prime_crossing *c, uint32_t seed)
-{
-	void *ptr = igt_prime_exporter_begin(c, true);
-
-	igt_pattern_fill(ptr, c->bo.stride, WIDTH, HEIGHT, seed);
-	igt_prime_exporter_end(c, ptr, true);
-}
-
 /* The importer's own CPU path to the imported object: MODE_MAP_DUMB. */
 static int importer_map(struct igt_prime_crossing *c, void **ptr)
 {
@@ -104,7 +96,7 @@ static void test_dmabuf_read(struct igt_prime_crossing *c, void *data)
 	void *ptr;
 	int fd;
 
-	exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, EXPORTER_SEED);
 
 	fd = prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
 	ptr = mmap(NULL, c->bo.size, PROT_READ, MAP_SHARED, fd, 0);
@@ -122,7 +114,7 @@ static void test_importer_read(struct igt_prime_crossing *c, void *data)
 	void *ptr = NULL;
 	int ret;
 
-	exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, EXPORTER_SEED);
 
 	ret = importer_map(c, &ptr);
 	if (!igt_prime_importer_maps(c)) {
@@ -143,7 +135,7 @@ static void test_importer_write(struct igt_prime_crossing *c, void *data)
 	void *ptr = NULL;
 	int fd = -1;
 
-	exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, EXPORTER_SEED);
 
 	if (igt_prime_importer_maps(c)) {
 		igt_assert_eq(importer_map(c, &ptr), 0);
@@ -160,10 +152,7 @@ static void test_importer_write(struct igt_prime_crossing *c, void *data)
 	}
 	munmap(ptr, c->bo.size);
 
-	ptr = igt_prime_exporter_begin(c, false);
-	igt_assert_pattern(ptr, c->bo.stride, WIDTH, HEIGHT, IMPORTER_SEED,
-			   "exporter's mapping");
-	igt_prime_exporter_end(c, ptr, false);
+	igt_prime_exporter_assert(c, NULL, IMPORTER_SEED);
 }
 
 int igt_main()

@@ -48,6 +48,27 @@
  *	Dynamic subtests <importer>-closed, -negative, -memfd, -pipe, -drm-fd.
  * Checks: bad import
  *
+ * SUBTEST: handle-to-fd-bad-input
+ * Description: PRIME_HANDLE_TO_FD with flag bits other than DRM_CLOEXEC and
+ *	DRM_RDWR gives EINVAL, with a handle the file does not have ENOENT
+ *	(vmwgfx: ESRCH, from vmw_user_bo_lookup()); the driver still exports
+ *	afterwards. One dynamic subtest per DRM
+ *	driver.
+ * Checks: bad export
+ *
+ * SUBTEST: readonly-export
+ * Description: A buffer exported without DRM_RDWR maps read-only through
+ *	its dma-buf: PROT_WRITE with MAP_SHARED gives EACCES, PROT_READ works
+ *	and reads the exporter's pattern. One dynamic subtest per DRM driver
+ *	(udmabuf's and the dma-heap's dma-bufs are always read-write).
+ * Checks: export access mode
+ *
+ * SUBTEST: new-buffer-zeroed
+ * Description: After buffers filled with a pattern were freed, a new
+ *	buffer reads as zeros through its dma-buf: nothing is left from a
+ *	previous user. One dynamic subtest per exporter.
+ * Checks: new buffer contents
+ *
  * SUBTEST: sync-bad-flags
  * Description: DMA_BUF_IOCTL_SYNC on a dma-buf the importer exported gives
  *	EINVAL for unknown flag bits and for neither READ nor WRITE, and
@@ -65,6 +86,7 @@
 #include <linux/dma-buf.h>
 
 #include "igt.h"
+#include "igt_pattern.h"
 #include "igt_prime_crossing.h"
 
 IGT_TEST_DESCRIPTION("Import semantics of vgem, virtio-gpu and vmwgfx for "
@@ -202,13 +224,6 @@ static void test_bad_fd(const struct igt_prime_provider *importer, int drm_fd)
 	}
 }
 
-static int sync_errno(int dmabuf, uint64_t flags)
-{
-	struct dma_buf_sync sync = { .flags = flags };
-
-	return igt_ioctl(dmabuf, DMA_BUF_IOCTL_SYNC, &sync) ? -errno : 0;
-}
-
 static void test_sync_bad_flags(const struct igt_prime_provider *importer, int drm_fd)
 {
 	struct igt_prime_bo bo;
@@ -218,15 +233,122 @@ static void test_sync_bad_flags(const struct igt_prime_provider *importer, int d
 	igt_prime_create(importer, drm_fd, WIDTH, HEIGHT, &bo);
 	dmabuf = igt_prime_export(importer, drm_fd, &bo, true);
 
-	igt_assert_eq(sync_errno(dmabuf, ~DMA_BUF_SYNC_VALID_FLAGS_MASK), -EINVAL);
-	igt_assert_eq(sync_errno(dmabuf, DMA_BUF_SYNC_START), -EINVAL);
-	igt_assert_eq(sync_errno(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW | (1ull << 63)),
+	igt_assert_eq(__igt_prime_sync(dmabuf, ~DMA_BUF_SYNC_VALID_FLAGS_MASK), -EINVAL);
+	igt_assert_eq(__igt_prime_sync(dmabuf, DMA_BUF_SYNC_START), -EINVAL);
+	igt_assert_eq(__igt_prime_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW | (1ull << 63)),
 		      -EINVAL);
-	igt_assert_eq(sync_errno(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW), 0);
-	igt_assert_eq(sync_errno(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW), 0);
+	igt_assert_eq(__igt_prime_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW), 0);
+	igt_assert_eq(__igt_prime_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW), 0);
 
 	close(dmabuf);
 	importer->destroy(drm_fd, &bo);
+}
+
+static int handle_to_fd_errno(int drm_fd, uint32_t handle, uint32_t flags)
+{
+	struct drm_prime_handle args = { .handle = handle, .flags = flags, .fd = -1 };
+
+	if (igt_ioctl(drm_fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &args))
+		return -errno;
+	close(args.fd);
+	return 0;
+}
+
+static void test_handle_to_fd_bad_input(const struct igt_prime_provider *exporter,
+					int drm_fd)
+{
+	struct igt_prime_bo bo;
+
+	igt_prime_create(exporter, drm_fd, WIDTH, HEIGHT, &bo);
+	igt_assert_eq(handle_to_fd_errno(drm_fd, bo.handle, DRM_CLOEXEC | 0x1), -EINVAL);
+	igt_assert_eq(handle_to_fd_errno(drm_fd, bo.handle, 1u << 31), -EINVAL);
+	igt_assert_eq(handle_to_fd_errno(drm_fd, bo.handle + 1000, DRM_CLOEXEC),
+		      -(exporter->unknown_handle_errno ?: ENOENT));
+	if (exporter->unknown_handle_errno)
+		igt_info("unknown handle: %s\n", exporter->unknown_handle_why);
+	if (igt_prime_exports(exporter))
+		igt_assert_eq(handle_to_fd_errno(drm_fd, bo.handle, DRM_CLOEXEC | DRM_RDWR), 0);
+	else
+		igt_info("%s\n", exporter->old_why);
+	exporter->destroy(drm_fd, &bo);
+}
+
+static void test_readonly_export(const struct igt_prime_provider *exporter, int drm_fd)
+{
+	struct igt_prime_bo bo;
+	void *ptr;
+	int dmabuf;
+
+	igt_require_f(igt_prime_exports(exporter), "%s\n", exporter->old_why);
+	igt_prime_create(exporter, drm_fd, WIDTH, HEIGHT, &bo);
+	ptr = igt_prime_map(exporter, drm_fd, &bo, PROT_READ | PROT_WRITE);
+	igt_pattern_fill(ptr, bo.stride, WIDTH, HEIGHT, bo.handle);
+	munmap(ptr, bo.size);
+
+	dmabuf = igt_prime_export(exporter, drm_fd, &bo, false);
+	ptr = mmap(NULL, bo.size, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
+	igt_assert_f(ptr == MAP_FAILED && errno == EACCES,
+		     "writable mapping of a read-only export: %s\n",
+		     ptr == MAP_FAILED ? igt_errno_name(errno) : "mapped");
+
+	ptr = igt_prime_dmabuf_map(dmabuf, 0, bo.size, PROT_READ);
+	igt_prime_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	igt_assert_pattern(ptr, bo.stride, WIDTH, HEIGHT, bo.handle, "read-only dma-buf mmap");
+	igt_prime_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	munmap(ptr, bo.size);
+
+	close(dmabuf);
+	exporter->destroy(drm_fd, &bo);
+}
+
+static void test_new_buffer_zeroed(const struct igt_prime_provider *exporter, int fd)
+{
+	struct igt_prime_bo bo;
+	uint64_t nonzero = 0, first = 0;
+	const uint32_t *words;
+	int dmabuf;
+
+	igt_require_f(igt_prime_exports(exporter), "%s\n", exporter->old_why);
+	/* Leave patterns behind in freed buffers of the same size. */
+	for (int i = 0; i < 4; i++) {
+		void *ptr;
+
+		igt_prime_create(exporter, fd, WIDTH, HEIGHT, &bo);
+		ptr = igt_prime_map(exporter, fd, &bo, PROT_READ | PROT_WRITE);
+		igt_pattern_fill(ptr, bo.stride, WIDTH, HEIGHT, 0x5a5a0000 + i);
+		munmap(ptr, bo.size);
+		exporter->destroy(fd, &bo);
+	}
+
+	igt_prime_create(exporter, fd, WIDTH, HEIGHT, &bo);
+	dmabuf = igt_prime_export(exporter, fd, &bo, true);
+	words = igt_prime_dmabuf_map(dmabuf, 0, bo.size, PROT_READ);
+	igt_prime_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	for (uint64_t i = 0; i < bo.size / 4; i++)
+		if (words[i] && !nonzero++)
+			first = i;
+	igt_assert_f(!nonzero, "new buffer: %llu of %llu words not zero, first at byte %llu: 0x%08x\n",
+		     (unsigned long long)nonzero, (unsigned long long)bo.size / 4,
+		     (unsigned long long)first * 4, words[first]);
+	igt_prime_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	munmap((void *)words, bo.size);
+	close(dmabuf);
+	exporter->destroy(fd, &bo);
+}
+
+/* Every available provider, DRM drivers only or all, as dynamic subtests. */
+static void for_each_exporter(void (*test)(const struct igt_prime_provider *exporter,
+					   int fd), bool drm_only)
+{
+	const struct igt_prime_provider *p;
+	int i;
+
+	for_each_prime_provider(p, i) {
+		if (providers[i] < 0 || (drm_only && !p->chipset))
+			continue;
+		igt_dynamic(p->name)
+			test(p, providers[i]);
+	}
 }
 
 static void for_each_importer(void (*test)(const struct igt_prime_provider *importer,
@@ -269,6 +391,20 @@ int igt_main()
 		     "and the importer still works.");
 	igt_subtest_with_dynamic("bad-fd")
 		for_each_importer(test_bad_fd, true);
+
+	igt_describe("PRIME_HANDLE_TO_FD with unknown flags or handle: EINVAL or "
+		     "ENOENT, and the driver still exports.");
+	igt_subtest_with_dynamic("handle-to-fd-bad-input")
+		for_each_exporter(test_handle_to_fd_bad_input, true);
+
+	igt_describe("An export without DRM_RDWR cannot be mapped writable.");
+	igt_subtest_with_dynamic("readonly-export")
+		for_each_exporter(test_readonly_export, true);
+
+	igt_describe("A new buffer reads as zeros through its dma-buf, after "
+		     "others were filled and freed.");
+	igt_subtest_with_dynamic("new-buffer-zeroed")
+		for_each_exporter(test_new_buffer_zeroed, false);
 
 	igt_describe("DMA_BUF_IOCTL_SYNC with bad flags: EINVAL, and good flags "
 		     "still work.");
