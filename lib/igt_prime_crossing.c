@@ -134,18 +134,18 @@ void igt_prime_crossing_end(struct igt_prime_crossing *c)
 }
 
 static void for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
-			  const struct igt_prime_provider *only_exporter,
-			  igt_prime_pair_t pair, void *data)
+			  igt_prime_applies_t applies, igt_prime_pair_t pair, void *data)
 {
 	const struct igt_prime_provider *exporter, *importer;
 	int e, i;
 
 	for_each_prime_provider(exporter, e) {
-		if (fds[e] < 0 || (only_exporter && exporter != only_exporter))
+		if (fds[e] < 0)
 			continue;
 
 		for_each_prime_provider(importer, i) {
-			if (!importer->imports || fds[i] < 0)
+			if (!importer->imports || fds[i] < 0 ||
+			    (applies && !applies(exporter, importer)))
 				continue;
 
 			igt_dynamic_f("%s-to-%s", exporter->name, importer->name)
@@ -214,20 +214,20 @@ void igt_prime_for_each_crossing(const int fds[IGT_PRIME_MAX_PROVIDERS],
 }
 
 /**
- * igt_prime_for_each_crossing_from:
- * @exporter: the only exporter to cross from
+ * igt_prime_for_each_crossing_if:
+ * @applies: says which pairs the check applies to
  *
- * igt_prime_for_each_crossing() for the crossings of one exporter, e.g. the
- * one whose buffers can carry its own fences.
+ * igt_prime_for_each_crossing() for the pairs @applies accepts, e.g. those
+ * whose exporter can fence its buffers, or whose device can copy.
  */
-void igt_prime_for_each_crossing_from(const int fds[IGT_PRIME_MAX_PROVIDERS],
-				      const struct igt_prime_provider *exporter,
-				      uint32_t width, uint32_t height,
-				      igt_prime_check_t check, void *data)
+void igt_prime_for_each_crossing_if(const int fds[IGT_PRIME_MAX_PROVIDERS],
+				    igt_prime_applies_t applies,
+				    uint32_t width, uint32_t height,
+				    igt_prime_check_t check, void *data)
 {
 	struct crossing_check cc = { width, height, check, data };
 
-	for_each_pair(fds, exporter, crossing_pair, &cc);
+	for_each_pair(fds, applies, crossing_pair, &cc);
 }
 
 /**

@@ -27,6 +27,8 @@ struct igt_prime_crossing {
 };
 
 typedef void (*igt_prime_check_t)(struct igt_prime_crossing *c, void *data);
+typedef bool (*igt_prime_applies_t)(const struct igt_prime_provider *exporter,
+				    const struct igt_prime_provider *importer);
 typedef void (*igt_prime_pair_t)(const struct igt_prime_provider *exporter,
 				 const struct igt_prime_provider *importer,
 				 int exporter_fd, void *data);
@@ -43,10 +45,10 @@ void igt_prime_for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
 void igt_prime_for_each_crossing(const int fds[IGT_PRIME_MAX_PROVIDERS],
 				 uint32_t width, uint32_t height,
 				 igt_prime_check_t check, void *data);
-void igt_prime_for_each_crossing_from(const int fds[IGT_PRIME_MAX_PROVIDERS],
-				      const struct igt_prime_provider *exporter,
-				      uint32_t width, uint32_t height,
-				      igt_prime_check_t check, void *data);
+void igt_prime_for_each_crossing_if(const int fds[IGT_PRIME_MAX_PROVIDERS],
+				    igt_prime_applies_t applies,
+				    uint32_t width, uint32_t height,
+				    igt_prime_check_t check, void *data);
 
 bool igt_prime_importer_maps(const struct igt_prime_crossing *c);
 int __igt_prime_import(const struct igt_prime_crossing *c, int dmabuf,

@@ -43,6 +43,19 @@ struct igt_prime_provider {
 	void (*destroy)(int fd, struct igt_prime_bo *bo);
 
 	/*
+	 * The device's own copies, without the CPU touching the buffer:
+	 * write @seed's pattern into the buffer @handle (laid out as @bo), or
+	 * read it into @dst (@bo->size bytes, @bo's layout). 0 or -errno;
+	 * -EOPNOTSUPP when this device lacks what they need (device_why).
+	 * NULL when the driver has no device-side copies.
+	 */
+	int (*device_write)(int fd, uint32_t handle, const struct igt_prime_bo *bo,
+			    uint32_t seed);
+	int (*device_read)(int fd, uint32_t handle, const struct igt_prime_bo *bo,
+			   void *dst);
+	const char *device_why;
+
+	/*
 	 * The device's own wait for a buffer to go idle (implicit fences
 	 * included), without blocking: 0 idle, -EBUSY busy. NULL when the
 	 * driver has no such wait.

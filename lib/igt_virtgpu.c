@@ -4,11 +4,14 @@
  */
 
 #include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include <xf86drm.h>
 #include <virtgpu_drm.h>
 
 #include "igt.h"
+#include "igt_pattern.h"
 #include "igt_prime_provider.h"
 #include "igt_virtgpu.h"
 
@@ -50,11 +53,201 @@ int igt_virtgpu_test_idle(int fd, uint32_t handle)
 	return __igt_virtgpu_wait(fd, handle, VIRTGPU_WAIT_NOWAIT);
 }
 
+/* virgl's command stream: RESOURCE_COPY_REGION takes 13 dwords. */
+#define VIRGL_CMD(cmd, obj, len)	((cmd) | (obj) << 8 | (len) << 16)
+#define VIRGL_CCMD_RESOURCE_COPY_REGION	17
+#define VIRGL_COPY_REGION_SIZE		13
+
+/**
+ * igt_virtgpu_has_virgl:
+ * Returns: whether the device has 3D (virgl): host-side copies and
+ * TRANSFER_FROM_HOST.
+ */
+bool igt_virtgpu_has_virgl(int fd)
+{
+	int value = 0;
+	struct drm_virtgpu_getparam param = {
+		.param = VIRTGPU_PARAM_3D_FEATURES,
+		.value = (uintptr_t)&value,
+	};
+
+	return igt_ioctl(fd, DRM_IOCTL_VIRTGPU_GETPARAM, &param) == 0 && value;
+}
+
+/**
+ * __igt_virtgpu_res_handle:
+ * The host's resource id of the buffer @handle, as virgl commands name it.
+ *
+ * Returns: 0 or -errno.
+ */
+int __igt_virtgpu_res_handle(int fd, uint32_t handle, uint32_t *res_handle)
+{
+	struct drm_virtgpu_resource_info info = { .bo_handle = handle };
+
+	if (igt_ioctl(fd, DRM_IOCTL_VIRTGPU_RESOURCE_INFO, &info))
+		return -errno;
+	*res_handle = info.res_handle;
+	return 0;
+}
+
+/**
+ * __igt_virtgpu_transfer:
+ * @to_host: TRANSFER_TO_HOST (guest pages to the host's copy), else
+ *	TRANSFER_FROM_HOST
+ * @width, @height, @stride: the box, from (0, 0), and the guest layout
+ *
+ * Returns: 0 or -errno (ENOSYS from the host for TRANSFER_FROM_HOST
+ * without virgl).
+ */
+int __igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
+			   uint32_t height, uint32_t stride)
+{
+	/* The two ioctls take the same layout. */
+	struct drm_virtgpu_3d_transfer_to_host t = {
+		.bo_handle = handle,
+		.box = { .w = width, .h = height, .d = 1 },
+		.stride = stride,
+	};
+
+	return igt_ioctl(fd, to_host ? DRM_IOCTL_VIRTGPU_TRANSFER_TO_HOST :
+				       DRM_IOCTL_VIRTGPU_TRANSFER_FROM_HOST, &t) ? -errno : 0;
+}
+
+/**
+ * igt_virtgpu_transfer:
+ * __igt_virtgpu_transfer(), asserting that it works.
+ */
+void igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
+			  uint32_t height, uint32_t stride)
+{
+	int ret = __igt_virtgpu_transfer(fd, handle, to_host, width, height, stride);
+
+	igt_assert_f(ret == 0, "TRANSFER_%s_HOST of %u: %s\n", to_host ? "TO" : "FROM",
+		     handle, igt_errno_name(-ret));
+}
+
+/**
+ * __igt_virtgpu_copy_region:
+ * @dst, @src: buffer handles of @fd
+ * @width, @height: the region, from (0, 0) in both
+ *
+ * Copies between the host's copies of two resources with virgl's
+ * RESOURCE_COPY_REGION, submitted by EXECBUFFER in @fd's context.
+ *
+ * Returns: 0 or -errno.
+ */
+int __igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width,
+			      uint32_t height)
+{
+	uint32_t dst_res, src_res, handles[2] = { dst, src };
+	uint32_t cmd[1 + VIRGL_COPY_REGION_SIZE];
+	struct drm_virtgpu_execbuffer eb = {
+		.size = sizeof(cmd),
+		.command = (uintptr_t)cmd,
+		.bo_handles = (uintptr_t)handles,
+		.num_bo_handles = 2,
+		.fence_fd = -1,
+	};
+	int ret;
+
+	ret = __igt_virtgpu_res_handle(fd, dst, &dst_res);
+	ret = ret ?: __igt_virtgpu_res_handle(fd, src, &src_res);
+	if (ret)
+		return ret;
+
+	/* dst resource, level, x, y, z; src resource, level, box x, y, z, w, h, d */
+	memcpy(cmd, (uint32_t[]) {
+		VIRGL_CMD(VIRGL_CCMD_RESOURCE_COPY_REGION, 0, VIRGL_COPY_REGION_SIZE),
+		dst_res, 0, 0, 0, 0,
+		src_res, 0, 0, 0, 0, width, height, 1,
+	}, sizeof(cmd));
+	return igt_ioctl(fd, DRM_IOCTL_VIRTGPU_EXECBUFFER, &eb) ? -errno : 0;
+}
+
+/**
+ * igt_virtgpu_copy_region:
+ * __igt_virtgpu_copy_region(), asserting that it works.
+ */
+void igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width,
+			     uint32_t height)
+{
+	int ret = __igt_virtgpu_copy_region(fd, dst, src, width, height);
+
+	igt_assert_f(ret == 0, "RESOURCE_COPY_REGION %u <- %u: %s\n", dst, src,
+		     igt_errno_name(-ret));
+}
+
+/* A staging resource of @bo's size on the device, for host-side copies. */
+static void staging_create(int fd, const struct igt_prime_bo *bo,
+			   struct igt_prime_bo *staging)
+{
+	*staging = (struct igt_prime_bo) { .backing = -1, .dmabuf = -1 };
+	igt_assert_eq(igt_prime_dumb_create(fd, bo->width, bo->height, staging), 0);
+}
+
+/*
+ * The device writes: the pattern goes into a staging resource, up to the
+ * host, across to the buffer's host copy, and down into its guest pages.
+ */
+static int virtgpu_device_write(int fd, uint32_t handle, const struct igt_prime_bo *bo,
+				uint32_t seed)
+{
+	struct igt_prime_bo staging;
+	void *ptr;
+
+	if (!igt_virtgpu_has_virgl(fd))
+		return -EOPNOTSUPP;
+	staging_create(fd, bo, &staging);
+	igt_assert_eq(igt_prime_dumb_map(fd, &staging, PROT_WRITE, &ptr), 0);
+	igt_pattern_fill(ptr, staging.stride, bo->width, bo->height, seed);
+	munmap(ptr, staging.size);
+
+	igt_virtgpu_transfer(fd, staging.handle, true, bo->width, bo->height, staging.stride);
+	igt_virtgpu_copy_region(fd, handle, staging.handle, bo->width, bo->height);
+	igt_virtgpu_transfer(fd, handle, false, bo->width, bo->height, bo->stride);
+	igt_virtgpu_wait(fd, handle);
+	igt_prime_dumb_destroy(fd, &staging);
+	return 0;
+}
+
+/*
+ * The device reads: the buffer's guest pages go up to the host, across to a
+ * staging resource, and down into its pages, which the CPU then reads.
+ */
+static int virtgpu_device_read(int fd, uint32_t handle, const struct igt_prime_bo *bo,
+			       void *dst)
+{
+	struct igt_prime_bo staging;
+	void *ptr;
+
+	if (!igt_virtgpu_has_virgl(fd))
+		return -EOPNOTSUPP;
+	staging_create(fd, bo, &staging);
+
+	igt_virtgpu_transfer(fd, handle, true, bo->width, bo->height, bo->stride);
+	igt_virtgpu_copy_region(fd, staging.handle, handle, bo->width, bo->height);
+	igt_virtgpu_transfer(fd, staging.handle, false, bo->width, bo->height,
+			     staging.stride);
+	igt_virtgpu_wait(fd, staging.handle);
+
+	igt_assert_eq(igt_prime_dumb_map(fd, &staging, PROT_READ, &ptr), 0);
+	memset(dst, 0, bo->size);
+	for (uint32_t y = 0; y < bo->height; y++)
+		memcpy((char *)dst + (uint64_t)y * bo->stride,
+		       (char *)ptr + (uint64_t)y * staging.stride, bo->width * 4);
+	munmap(ptr, staging.size);
+	igt_prime_dumb_destroy(fd, &staging);
+	return 0;
+}
+
 const struct igt_prime_provider igt_prime_virtio_gpu = {
 	.name = "virtio-gpu",
 	.chipset = DRIVER_VIRTIO,
 	IGT_PRIME_DUMB_OPS,
 	.test_idle = igt_virtgpu_test_idle,
+	.device_write = virtgpu_device_write,
+	.device_read = virtgpu_device_read,
+	.device_why = "host-side copies need virgl (TRANSFER_FROM_HOST is ENOSYS without it)",
 	/*
 	 * Foreign dma-bufs become guest blobs only from 6.14 (ca77f27a2665),
 	 * and only with blob resources and no virgl.

@@ -1,16 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * virtio-gpu helpers: the driver as a buffer provider, and its own ioctls
- * on resources.
+ * on resources: waits, transfers between a resource's guest pages and its
+ * host copy, and (with virgl) copies between resources on the host.
  */
 
 #ifndef IGT_VIRTGPU_H
 #define IGT_VIRTGPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 int __igt_virtgpu_wait(int fd, uint32_t handle, uint32_t flags);
 void igt_virtgpu_wait(int fd, uint32_t handle);
 int igt_virtgpu_test_idle(int fd, uint32_t handle);
+
+bool igt_virtgpu_has_virgl(int fd);
+int __igt_virtgpu_res_handle(int fd, uint32_t handle, uint32_t *res_handle);
+
+int __igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
+			   uint32_t height, uint32_t stride);
+void igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
+			  uint32_t height, uint32_t stride);
+
+int __igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width,
+			      uint32_t height);
+void igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width,
+			     uint32_t height);
 
 #endif /* IGT_VIRTGPU_H */

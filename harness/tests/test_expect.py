@@ -46,6 +46,15 @@ class TestExpect(unittest.TestCase):
         self.assertEqual([e.pattern for e in verdict.unused], ["igt@old@gone", "igt@warn@*"])
         self.assertFalse(verdict.ok)
 
+    def test_test_entry_with_subtests_is_not_a_leaf(self):
+        # igt_runner's own record of a job a crash cut short, next to the
+        # subtests that have results, is no result of its own.
+        tests = {"igt@prime_sync": entry("incomplete"),
+                 "igt@prime_sync@vgem-fence@vgem-to-vgem": entry("pass"),
+                 "igt@lonely": entry("incomplete")}
+        self.assertEqual(sorted(expect.leaves(tests)),
+                         ["igt@lonely", "igt@prime_sync@vgem-fence@vgem-to-vgem"])
+
     def test_alternatives(self):
         expectations = self.load(FILE)
         verdict = expect.compare({"igt@warn@a": entry("dmesg-warn"), "igt@warn@b": entry("pass")},

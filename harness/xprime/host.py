@@ -29,6 +29,15 @@ HOST_PACKAGES = [
     "make", "bc", "bison", "flex", "libelf-dev",
 ]
 
+# Only for the virgl QEMU (qemu.qemu(virgl=True)), installed when it is first
+# asked for: virglrenderer, epoxy (OpenGL) and GTK to build it; to run it, an
+# X server without a screen and Mesa's software renderer (llvmpipe) for the
+# EGL context of -display gtk,gl=on (FACTS §5).
+VIRGL_PACKAGES = [
+    "libvirglrenderer-dev", "libepoxy-dev", "libgtk-3-dev",
+    "xvfb", "libgl1-mesa-dri", "libegl-mesa0",
+]
+
 
 def missing_packages(names):
     out = subprocess.run(

@@ -3,11 +3,18 @@
 Stock vmware-svga is refused by vmwgfx ("Hardware has no pitchlock", FACTS §5);
 qemu/vmware-svga.patch makes it a device vmwgfx binds to. Built once, cached
 by the patch and the configure options.
+
+Two variants: the plain one (no display, virtio-gpu without 3D) and one with
+virgl, whose virtio-gpu-gl-pci renders the guest's 3D on the host through
+virglrenderer. That needs an OpenGL display: -display gtk,gl=on under Xvfb
+with Mesa's llvmpipe (display.py; FACTS §5: egl-headless finds no render
+node, sdl,gl=on aborts).
 """
 
 import shutil
 from pathlib import Path
 
+from . import host
 from .host import PrivateApt
 from .setup import REPO, SetupError, cached, file_digest, key_of, run_logged
 
@@ -18,14 +25,20 @@ CONFIGURE = ["--target-list=x86_64-softmmu", "--without-default-features",
              "--without-default-devices", "--with-devices-x86_64=xprime",
              "--enable-virtfs", "--enable-cap-ng", "--enable-attr",
              "--disable-docs", "--disable-debug-info", "--disable-werror"]
+# QEMU 7.2 has no Kconfig symbol of its own for virtio-gpu-gl-pci: it is
+# built with CONFIG_VIRTIO_GPU and CONFIG_VIRTIO_PCI whenever virglrenderer and
+# OpenGL (epoxy) are found, so the same device list serves both variants.
+# GTK brings X11 with it, and gtk-egl.c needs both for gl=on on Xvfb.
+VIRGL_CONFIGURE = ["--enable-opengl", "--enable-virglrenderer", "--enable-gtk"]
 # Firmware and option ROMs come from the system's packages (seabios,
 # qemu-system-data), not from the build.
 DATA_DIRS = ["/usr/share/qemu", "/usr/share/seabios"]
 
 
 class Qemu:
-    def __init__(self, path):
+    def __init__(self, path, virgl=False):
         self.binary = Path(path) / "bin" / "qemu-system-x86_64"
+        self.virgl = virgl      # has virtio-gpu-gl-pci and -display gtk,gl=on
 
     @staticmethod
     def data_args():
@@ -35,8 +48,14 @@ class Qemu:
         return args
 
 
-def qemu():
-    key = key_of(SOURCE_SUITE, CONFIGURE, file_digest(PATCH), file_digest(DEVICES))
+def qemu(virgl=False):
+    """The plain QEMU, or with @virgl the one with virtio-gpu-gl-pci and GTK."""
+    configure = CONFIGURE + (VIRGL_CONFIGURE if virgl else [])
+    # The plain build keeps the cache key it always had.
+    key = key_of(SOURCE_SUITE, configure, file_digest(PATCH), file_digest(DEVICES))
+    if virgl:
+        # Build and run dependencies, only on hosts that ask for virgl.
+        host.ensure_host_packages(host.VIRGL_PACKAGES)
 
     def build(tmp):
         log = tmp / "build.log"
@@ -50,11 +69,11 @@ def qemu():
         shutil.copy(DEVICES, src / "configs" / "devices" / "x86_64-softmmu" / "xprime.mak")
         build_dir = tmp / "build"
         build_dir.mkdir()
-        run_logged([src / "configure", *CONFIGURE], log, "configuring QEMU", cwd=build_dir)
+        run_logged([src / "configure", *configure], log, "configuring QEMU", cwd=build_dir)
         run_logged(["ninja", "qemu-system-x86_64"], log, "building QEMU", cwd=build_dir)
         (tmp / "bin").mkdir()
         shutil.copy2(build_dir / "qemu-system-x86_64", tmp / "bin")
         shutil.rmtree(build_dir)
         shutil.rmtree(tmp / "src")
 
-    return Qemu(cached("qemu", key, build))
+    return Qemu(cached("qemu-virgl" if virgl else "qemu", key, build), virgl)

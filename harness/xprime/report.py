@@ -75,11 +75,9 @@ def summary(outcome):
     for problem in outcome.problems:
         lines.append(f"   infrastructure: {problem}")
     lines += matrices(tests)
-    # Crossing checks are in the matrices, with their parent subtests.
-    parents = {n.rsplit("@", 1)[0] for n in tests if CROSSING.match(n)}
-    failing = [(n, e) for n, e in sorted(tests.items())
-               if e["result"] not in ("pass", "skip", "notrun")
-               and not CROSSING.match(n) and n not in parents]
+    # Crossing checks are in the matrices; parents are the sum of their parts.
+    failing = [(n, e) for n, e in sorted(expect.leaves(tests).items())
+               if e["result"] not in ("pass", "skip", "notrun") and not CROSSING.match(n)]
     for name, entry in failing:
         lines.append(f"   {entry['result']}: {name}: {why(entry)}")
     lines += [f"   images: {stem}: {outcome.results / 'frames'}/{stem}-"
