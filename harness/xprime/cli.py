@@ -6,25 +6,38 @@
 """
 
 import argparse
+import contextlib
+import dataclasses
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import expect, guest, host, initramfs, kernel, qemu, report, session, sidroot
+from . import display, expect, guest, host, initramfs, kernel, qemu, report, session, sidroot
 from .setup import REPO, SetupError, require_root, say
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 EXIT_BISECT_SKIP = 125     # git bisect run: this commit cannot be tested
 EXIT_BISECT_ABORT = 255    # git bisect run: stop bisecting (bad usage)
 
-# The devices of every configuration: patched vmware-svga for vmwgfx,
-# virtio-gpu without virgl; vgem needs no device.
-MACHINE = guest.Machine(
-    name="vmware-svga+virtio-gpu",
-    # Device ids name the scanouts for the host's screendumps.
-    vga=["-device", "vmware-svga,id=vmware-svga", "-device", "virtio-gpu-pci,id=virtio-gpu"],
-    display=["-display", "none"],
-)
+# The guests' devices: patched vmware-svga for vmwgfx, and virtio-gpu without
+# virgl ("plain") or with it, rendering on the host with Mesa's llvmpipe under
+# Xvfb ("virgl"); vgem needs no device. Device ids name the scanouts for the
+# host's screendumps.
+MACHINES = {
+    "plain": guest.Machine(
+        name="vmware-svga+virtio-gpu",
+        vga=["-device", "vmware-svga,id=vmware-svga",
+             "-device", "virtio-gpu-pci,id=virtio-gpu"],
+        display=["-display", "none"]),
+    "virgl": guest.Machine(
+        name="vmware-svga+virtio-gpu-gl",
+        vga=["-device", "vmware-svga,id=vmware-svga",
+             "-device", "virtio-gpu-gl-pci,id=virtio-gpu"],
+        display=["-display", "gtk,gl=on"],
+        virgl=True),
+}
+MACHINE = MACHINES["plain"]
 
 
 class Environment:
@@ -37,10 +50,18 @@ class Environment:
         self.build_log = sidroot.build_tests(self.sid_root)
         self.qemu = qemu.qemu()
 
-    def run(self, kern, run_dir, filters=(), extra_tests=None):
-        config = session.Config(kern.name, kern, MACHINE)
-        return session.run_config(config, run_dir, self.qemu, initramfs.initramfs_for(kern),
-                                  self.sid_root, filters, extra_tests)
+    def run(self, kern, run_dir, filters=(), extra_tests=None, machine=MACHINE):
+        config = session.Config(config_name(kern, machine), kern, machine)
+        build = qemu.qemu(virgl=True) if machine.virgl else self.qemu
+        initrd = initramfs.initramfs_for(kern)
+        with display.xvfb() if machine.virgl else contextlib.nullcontext() as qemu_env:
+            return session.run_config(config, run_dir, build, initrd, self.sid_root,
+                                      filters, extra_tests, qemu_env)
+
+
+def config_name(kern, machine):
+    """debian-6.12, or debian-6.12-virgl: names results and expectations."""
+    return kern.name + ("-virgl" if machine.virgl else "")
 
 
 def kernel_spec(spec):
@@ -75,6 +96,22 @@ TWIN_NAMES = ["6.12-debug", "6.12-nodebug"]
 KERNEL_NAMES = sorted(kernel.DEBIAN_KERNELS) + TWIN_NAMES
 # Stock Debian 6.12 and its source built with CONFIG_DMABUF_DEBUG, side by side.
 DEFAULT_KERNELS = ["debian-6.12", "6.12-debug"]
+# Without --kernel and --machine: both 6.12 kernels, and stock 6.12 with virgl.
+DEFAULT_CONFIGS = [("debian-6.12", "plain"), ("debian-6.12", "virgl"),
+                   ("6.12-debug", "plain")]
+
+
+def configurations(args):
+    """(kernel spec, machine) pairs to run: every --kernel on every --machine."""
+    if not args.kernel and not args.machine:
+        pairs = DEFAULT_CONFIGS
+    else:
+        pairs = [(k, m) for k in args.kernel or DEFAULT_KERNELS for m in args.machine or ["plain"]]
+    machines = {name: MACHINES[name] for _, name in pairs}
+    if args.jobs > 1:
+        # Guests side by side: a virtual CPU each, as many as there are jobs.
+        machines = {n: dataclasses.replace(m, cpus=1) for n, m in machines.items()}
+    return [(kernel_spec(k), machines[m]) for k, m in pairs]
 
 
 def new_run_dir(label=None):
@@ -93,19 +130,29 @@ def new_run_dir(label=None):
 def cmd_run(args):
     # Bad input is refused before minutes of set-up, not after.
     session.resolve_filters(args.filters, session.all_tests())
-    specs = [kernel_spec(spec) for spec in args.kernel or DEFAULT_KERNELS]
+    if args.jobs < 1:
+        raise session.UsageError(f"--jobs {args.jobs}: must be 1 or more")
+    configs = configurations(args)
     env = Environment()
-    kernels = [kernel_for(spec) for spec in specs]
-    expectations = [expect.load(expect.path_for(k.name)) for k in kernels]
+    kernels = {spec: kernel_for(spec) for spec, _ in configs}
+    runs = [(kernels[spec], machine) for spec, machine in configs]
+    expectations = [expect.load(expect.path_for(config_name(k, m))) for k, m in runs]
     run_dir = new_run_dir()
-    results, texts, broken = [], [], []
-    for kern, expected in zip(kernels, expectations):
+
+    def run_one(kern, machine):
         try:
-            outcome = env.run(kern, run_dir, args.filters)
+            return env.run(kern, run_dir, args.filters, machine=machine)
         except SetupError as err:
             # One configuration's infrastructure failure loses no other's results.
-            broken.append(f"== {kern.name}: not run to the end: {err}")
-            say(f"error: {kern.name}: {err}")
+            say(f"error: {config_name(kern, machine)}: {err}")
+            return err
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        outcomes = list(pool.map(lambda run: run_one(*run), runs))
+    results, texts, broken = [], [], []
+    for (kern, machine), outcome, expected in zip(runs, outcomes, expectations):
+        if isinstance(outcome, SetupError):
+            broken.append(f"== {config_name(kern, machine)}: not run to the end: {outcome}")
             continue
         verdict = expect.compare(report.load_results(outcome), expected)
         results.append((outcome, verdict))
@@ -174,6 +221,14 @@ def parser():
                      help="kernel to boot, repeatable: " + ", ".join(KERNEL_NAMES)
                           + ", a kernel source tree DIR[:debug], or BZIMAGE:MODULES_DIR "
                           f"(default: {' and '.join(DEFAULT_KERNELS)})")
+    run.add_argument("--machine", action="append", choices=sorted(MACHINES),
+                     help="guest devices, repeatable: plain (virtio-gpu without virgl) "
+                          "or virgl (virtio-gpu-gl under Xvfb with llvmpipe); each "
+                          "--kernel runs on each (default: plain; with neither option, "
+                          "debian-6.12 on both and 6.12-debug on plain)")
+    run.add_argument("--jobs", type=int, default=1, metavar="N",
+                     help="configurations to run at once, one virtual CPU each when "
+                          "more than 1 (default: 1)")
     run.set_defaults(func=cmd_run)
     bisect = sub.add_parser(
         "bisect", help="build and test a kernel tree, for git bisect run",

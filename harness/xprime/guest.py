@@ -59,6 +59,7 @@ class Machine:
     display: list
     memory: int = 1024
     cpus: int = 2
+    virgl: bool = False     # needs the virgl QEMU and an X display (display.py)
 
 
 class HostChannel:
@@ -178,10 +179,11 @@ def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, h
 
 
 def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
-         stall_timeout=300, max_seconds=3600, host=None):
+         stall_timeout=300, max_seconds=3600, host=None, env=None):
     """Boot once; return a BootResult. @progress_paths are files whose growth
     (besides the console's) shows the guest is alive; @host, a HostChannel,
-    answers the guest's requests on its second serial port."""
+    answers the guest's requests on its second serial port; @env, QEMU's
+    environment (an X display for virgl), else the harness's own."""
     console = Path(console)
     console.parent.mkdir(parents=True, exist_ok=True)
     qmp = console.with_suffix(".qmp")
@@ -201,7 +203,7 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
     ending = None
     with open(console.with_suffix(".qemu.log"), "w") as qlog:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True, env=env)
         last_sizes, last_change = None, start
         while proc.poll() is None:
             time.sleep(0.5)

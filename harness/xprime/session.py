@@ -123,9 +123,9 @@ class Crash:
 class Guest:
     """Boots one configuration with the shares of a run directory."""
 
-    def __init__(self, config, run_dir, qemu, initrd, sid_root, tests):
+    def __init__(self, config, run_dir, qemu, initrd, sid_root, tests, qemu_env=None):
         self.config, self.run_dir, self.qemu, self.initrd = config, run_dir, qemu, initrd
-        self.tests = tests
+        self.tests, self.qemu_env = tests, qemu_env
         self.job_dir = Path(tempfile.mkdtemp(prefix="xprime-job-"))
         self.shares = [
             guest.Share("root", sid_root),
@@ -150,19 +150,21 @@ class Guest:
         host = guest.HostChannel(self.run_dir / name / "host", f"/xprime/results/{name}/host")
         result = guest.boot(self.qemu, self.config.machine, self.config.kernel, self.initrd,
                             self.shares, logs / f"console-boot{self.boots}.log",
-                            [results / "results.json", results], host=host)
+                            [results / "results.json", results], host=host,
+                            env=self.qemu_env)
         say(f"[{self.config.name}] boot {self.boots} ended by {result.ending} "
             f"after {result.seconds:.0f} s")
         return result
 
 
-def run_config(config, run_dir, qemu, initrd, sid_root, filters=(), extra_tests=None):
+def run_config(config, run_dir, qemu, initrd, sid_root, filters=(), extra_tests=None,
+               qemu_env=None):
     tests = all_tests()
     tests.update(extra_tests or {})
     test_list = resolve_filters(filters, tests)
     outcome = Outcome(config, run_dir / config.name, run_dir / "logs" / config.name)
     outcome.logs.mkdir(parents=True, exist_ok=True)
-    vm = Guest(config, run_dir, qemu, initrd, sid_root, tests)
+    vm = Guest(config, run_dir, qemu, initrd, sid_root, tests, qemu_env)
     try:
         run_to_end(vm, outcome, outcome.results, test_list, resumable=True)
         retry_suspect_crashes(vm, outcome)
