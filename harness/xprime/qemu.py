@@ -8,7 +8,9 @@ Two variants: the plain one (no display, virtio-gpu without 3D) and one with
 virgl, whose virtio-gpu-gl-pci renders the guest's 3D on the host through
 virglrenderer. That needs an OpenGL display: -display gtk,gl=on under Xvfb
 with Mesa's llvmpipe (display.py; FACTS §5: egl-headless finds no render
-node, sdl,gl=on aborts).
+node, sdl,gl=on aborts). QMP screendump cannot see virtio-gpu-gl's scanout:
+QEMU 7.2 hands it to the display as a GL texture and leaves the console
+without a surface ("no surface" once the guest sets a mode).
 """
 
 import shutil
