@@ -94,19 +94,22 @@ int __igt_virtgpu_res_handle(int fd, uint32_t handle, uint32_t *res_handle)
  * __igt_virtgpu_transfer:
  * @to_host: TRANSFER_TO_HOST (guest pages to the host's copy), else
  *	TRANSFER_FROM_HOST
- * @width, @height, @stride: the box, from (0, 0), and the guest layout
+ * @width, @height: the box, from (0, 0)
+ *
+ * The guest pages are laid out as the host lays out the resource (rows of
+ * width * 4 bytes for a dumb buffer): with virgl the kernel refuses a
+ * stride for anything but host 3D blobs (EINVAL).
  *
  * Returns: 0 or -errno (ENOSYS from the host for TRANSFER_FROM_HOST
  * without virgl).
  */
 int __igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
-			   uint32_t height, uint32_t stride)
+			   uint32_t height)
 {
 	/* The two ioctls take the same layout. */
 	struct drm_virtgpu_3d_transfer_to_host t = {
 		.bo_handle = handle,
 		.box = { .w = width, .h = height, .d = 1 },
-		.stride = stride,
 	};
 
 	return igt_ioctl(fd, to_host ? DRM_IOCTL_VIRTGPU_TRANSFER_TO_HOST :
@@ -118,9 +121,9 @@ int __igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width
  * __igt_virtgpu_transfer(), asserting that it works.
  */
 void igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
-			  uint32_t height, uint32_t stride)
+			  uint32_t height)
 {
-	int ret = __igt_virtgpu_transfer(fd, handle, to_host, width, height, stride);
+	int ret = __igt_virtgpu_transfer(fd, handle, to_host, width, height);
 
 	igt_assert_f(ret == 0, "TRANSFER_%s_HOST of %u: %s\n", to_host ? "TO" : "FROM",
 		     handle, igt_errno_name(-ret));
@@ -202,9 +205,9 @@ static int virtgpu_device_write(int fd, uint32_t handle, const struct igt_prime_
 	igt_pattern_fill(ptr, staging.stride, bo->width, bo->height, seed);
 	munmap(ptr, staging.size);
 
-	igt_virtgpu_transfer(fd, staging.handle, true, bo->width, bo->height, staging.stride);
+	igt_virtgpu_transfer(fd, staging.handle, true, bo->width, bo->height);
 	igt_virtgpu_copy_region(fd, handle, staging.handle, bo->width, bo->height);
-	igt_virtgpu_transfer(fd, handle, false, bo->width, bo->height, bo->stride);
+	igt_virtgpu_transfer(fd, handle, false, bo->width, bo->height);
 	igt_virtgpu_wait(fd, handle);
 	igt_prime_dumb_destroy(fd, &staging);
 	return 0;
@@ -224,10 +227,9 @@ static int virtgpu_device_read(int fd, uint32_t handle, const struct igt_prime_b
 		return -EOPNOTSUPP;
 	staging_create(fd, bo, &staging);
 
-	igt_virtgpu_transfer(fd, handle, true, bo->width, bo->height, bo->stride);
+	igt_virtgpu_transfer(fd, handle, true, bo->width, bo->height);
 	igt_virtgpu_copy_region(fd, staging.handle, handle, bo->width, bo->height);
-	igt_virtgpu_transfer(fd, staging.handle, false, bo->width, bo->height,
-			     staging.stride);
+	igt_virtgpu_transfer(fd, staging.handle, false, bo->width, bo->height);
 	igt_virtgpu_wait(fd, staging.handle);
 
 	igt_assert_eq(igt_prime_dumb_map(fd, &staging, PROT_READ, &ptr), 0);

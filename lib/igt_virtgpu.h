@@ -19,9 +19,9 @@ bool igt_virtgpu_has_virgl(int fd);
 int __igt_virtgpu_res_handle(int fd, uint32_t handle, uint32_t *res_handle);
 
 int __igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
-			   uint32_t height, uint32_t stride);
+			   uint32_t height);
 void igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
-			  uint32_t height, uint32_t stride);
+			  uint32_t height);
 
 int __igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width,
 			      uint32_t height);
