@@ -24,7 +24,11 @@ INTEGRATION_FILTERS = [
     "xprime_selftest@kernel-panic",
     "xprime_selftest@after-panic",
     "prime_cross@dmabuf-read@virtio-gpu-to-vmwgfx",
+    "xprime_selftest@mismatch",
+    "vmw_prime_scanout@native",
 ]
+# The images and offsets of xprime_selftest@mismatch (lib/igt_pattern.c).
+MISMATCH = "xprime_selftest@mismatch@selftest-buffer"
 
 # What the integration run must record: result name -> result.
 EXPECTED = {
@@ -36,6 +40,9 @@ EXPECTED = {
     "igt@xprime_selftest@kernel-panic@after": "pass",
     "igt@xprime_selftest@after-panic": "pass",
     "igt@prime_cross@dmabuf-read@virtio-gpu-to-vmwgfx": "pass",
+    "igt@xprime_selftest@mismatch": "fail",
+    # The host channel: a modeset checked against QEMU's screendump.
+    "igt@vmwgfx/vmw_prime_scanout@native": "pass",
 }
 DRIVERS = {"vgem", "vmwgfx", "virtio_gpu"}
 
@@ -84,6 +91,15 @@ def run(args):
     panic = tests.get("igt@xprime_selftest@kernel-panic@panic", {})
     tally.check("sysrq triggered crash" in panic.get("dmesg", ""),
                 "the crash carries the kernel's panic message")
+    frames = outcome.results / "frames"
+    tally.check(all((frames / f"{MISMATCH}-{kind}").is_file()
+                    for kind in ("expected.png", "actual.png", "diff.png")),
+                f"a mismatch leaves its PNGs in {frames}")
+    offsets = frames / f"{MISMATCH}-offsets.txt"
+    first = offsets.read_text().splitlines()[1:2] if offsets.is_file() else []
+    tally.check(first and first[0].startswith("0x00000500 (0, 5)")
+                and first[0].endswith("pixel of (0, 3)"),
+                f"the offsets name the first wrong pixel: {first[0] if first else 'none'}")
     verdict = expect.compare(tests, expect.load(expect.path_for(kern.name)))
     tally.check(("igt@prime_cross@import@vmwgfx-to-vgem", "crash") in
                 [(n, r) for n, r, _ in verdict.expected],

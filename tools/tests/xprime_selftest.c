@@ -20,12 +20,22 @@
  *
  * SUBTEST: after-panic
  * Description: Passes; runs after the kernel panic, in a fresh boot.
+ *
+ * SUBTEST: mismatch
+ * Description: Fails on purpose: a buffer whose row 5 holds row 3 is checked
+ *	against its pattern, so the harness must find the expected, actual and
+ *	diff PNGs and the offsets, first at (0, 5) holding the pixel of (0, 3).
  */
 
 #include <fcntl.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "igt.h"
+#include "igt_pattern.h"
+
+#define MISMATCH_WIDTH	64
+#define MISMATCH_HEIGHT	16
 
 IGT_TEST_DESCRIPTION("Known outcomes for the xprime harness's integration test.");
 
@@ -55,4 +65,15 @@ int igt_main()
 	igt_describe("Passes after the panic.");
 	igt_subtest("after-panic")
 		igt_assert(true);
+
+	igt_describe("Fails with images: a row copied over another.");
+	igt_subtest("mismatch") {
+		static uint32_t buf[MISMATCH_WIDTH * MISMATCH_HEIGHT];
+		const uint32_t row = MISMATCH_WIDTH * 4;
+
+		igt_pattern_fill(buf, row, MISMATCH_WIDTH, MISMATCH_HEIGHT, 1);
+		memcpy((char *)buf + 5 * row, (char *)buf + 3 * row, row);
+		igt_assert_pattern(buf, row, MISMATCH_WIDTH, MISMATCH_HEIGHT, 1,
+				   "selftest buffer");
+	}
 }
