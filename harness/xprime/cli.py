@@ -172,9 +172,9 @@ def cmd_run(args):
 
 def cmd_bisect(args):
     """For `git bisect run`: 0 when the named subtests pass, 1 when one fails
-    or crashes, 125 (skip this commit) when the tree does not build or the
-    infrastructure failed."""
-    session.resolve_filters(args.tests, session.all_tests())
+    or crashes, 125 (skip this commit) when the tree does not build, the
+    infrastructure failed or a name ran nothing but skips."""
+    lines = session.resolve_filters(args.tests, session.all_tests())
     if not (Path(args.kernel_tree) / "Makefile").is_file():
         raise session.UsageError(f"--kernel-tree {args.kernel_tree}: not a kernel source tree")
     try:
@@ -189,11 +189,18 @@ def cmd_bisect(args):
     tests = expect.leaves(report.load_results(outcome))
     print(report.summary(outcome))
     bad = {n: e["result"] for n, e in tests.items() if e["result"] not in ("pass", "skip")}
-    if not tests:
-        print("xprime: bisect: no result at all", file=sys.stderr)
-        return EXIT_BISECT_SKIP
     for name, result in sorted(bad.items()):
         print(f"xprime: bisect: {name}: {result}")
+    # A name that ran nothing (misspelt, or its driver did not bind) leaves
+    # only a skip; calling that good would steer git bisect the wrong way.
+    untested = [line for line in lines
+                if not any(e["result"] != "skip" for n, e in tests.items()
+                           if n.lower() == line.lower()
+                           or n.lower().startswith(line.lower() + "@"))]
+    if untested and not bad:
+        print(f"xprime: bisect: cannot test this commit: nothing ran for "
+              f"{', '.join(untested)} (every result skip, or none)", file=sys.stderr)
+        return EXIT_BISECT_SKIP
     print(f"xprime: bisect: {'bad' if bad else 'good'} ({len(tests) - len(bad)} of "
           f"{len(tests)} results pass or skip)")
     return EXIT_FAIL if bad else EXIT_PASS
