@@ -96,6 +96,21 @@ class TestResults(unittest.TestCase):
         self.assertEqual(data["totals"]["root"]["crash"], 2)
         self.assertEqual(data["totals"]["igt@vgem_basic"]["pass"], 1)
 
+    def test_host_noise_forgiven_other_warnings_kept(self):
+        noise = "<4> [30.3] hrtimer: interrupt took 105022565 ns\n<6> [30.4] [IGT] x: ok"
+        self.write(self.results, {
+            "igt@a@noise": {"result": "dmesg-warn", "dmesg": noise},
+            "igt@a@noise-and-fail": {"result": "dmesg-fail", "dmesg": noise},
+            "igt@a@real": {"result": "dmesg-warn",
+                           "dmesg": noise + "\n<4> [31.0] WARNING: CPU: 0 PID: 1 at x.c:1"},
+        })
+        session.forgive_host_noise(session.Outcome(None, self.results, self.tmp))
+        tests = self.read()["tests"]
+        self.assertEqual(tests["igt@a@noise"]["result"], "pass")
+        self.assertIn("host-load noise", tests["igt@a@noise"]["out"])
+        self.assertEqual(tests["igt@a@noise-and-fail"]["result"], "fail")
+        self.assertEqual(tests["igt@a@real"]["result"], "dmesg-warn")
+
     def test_followup_merged_only_for_its_subtest(self):
         followup = self.tmp / "followup-1"
         followup.mkdir()

@@ -172,6 +172,7 @@ def run_config(config, run_dir, qemu, initrd, sid_root, filters=(), extra_tests=
     finally:
         vm.close()
     record_crashes(outcome)
+    forgive_host_noise(outcome)
     return outcome
 
 
@@ -352,6 +353,37 @@ def record_crashes(outcome):
                             f"(console-boot{crash.boot}.log)\n")
     recount_totals(data)
     path.write_text(json.dumps(data, indent=2))
+
+
+# Warnings that a loaded host provokes in a TCG guest, not the kernel under
+# test; igt_runner pins them on whichever subtest is running (printed once per
+# boot, at warning level).
+HOST_NOISE = [re.compile(r"hrtimer: interrupt took \d+ ns")]
+WARNING_LINE = re.compile(r"^<[0-4]> ")
+
+
+def forgive_host_noise(outcome):
+    """A dmesg-warn (dmesg-fail) whose only warnings are host noise becomes
+    pass (fail), with a note in its output; any other warning keeps it."""
+    path = outcome.results / "results.json"
+    if not path.exists():
+        return
+    data = json.loads(path.read_text())
+    changed = False
+    for entry in data["tests"].values():
+        result = entry.get("result")
+        if result not in ("dmesg-warn", "dmesg-fail"):
+            continue
+        warnings = [l for l in entry.get("dmesg", "").splitlines() if WARNING_LINE.match(l)]
+        if warnings and all(any(p.search(l) for p in HOST_NOISE) for l in warnings):
+            entry["result"] = "pass" if result == "dmesg-warn" else "fail"
+            entry["out"] = (f"xprime: {result} from host-load noise only "
+                            f"({warnings[0][4:].strip()}): counted as {entry['result']}\n"
+                            + entry.get("out", ""))
+            changed = True
+    if changed:
+        recount_totals(data)
+        path.write_text(json.dumps(data, indent=2))
 
 
 def recount_totals(data):
