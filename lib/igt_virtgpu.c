@@ -180,12 +180,93 @@ void igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width,
 		     igt_errno_name(-ret));
 }
 
-/* A staging resource of @bo's size on the device, for host-side copies. */
-static void staging_create(int fd, const struct igt_prime_bo *bo,
-			   struct igt_prime_bo *staging)
+/* Gallium's names, as virgl uses them: a 2D texture of B8G8R8X8 pixels. */
+#define PIPE_TEXTURE_2D			2
+#define VIRGL_FORMAT_B8G8R8X8_UNORM	2
+#define VIRGL_BIND_RENDER_TARGET	(1 << 1)
+#define VIRGL_BIND_SAMPLER_VIEW		(1 << 3)
+
+/**
+ * __igt_virtgpu_resource_create_3d:
+ * @fd: a virtio-gpu DRM fd with virgl
+ * @width, @height: in XRGB8888 pixels
+ * @bo: filled with the handle and the guest layout (rows of @width * 4)
+ *
+ * RESOURCE_CREATE of a 3D resource: a 2D texture that virgl renders to and
+ * samples from, with guest pages for transfers.
+ *
+ * Returns: 0 or -errno.
+ */
+int __igt_virtgpu_resource_create_3d(int fd, uint32_t width, uint32_t height,
+				     struct igt_prime_bo *bo)
 {
-	*staging = (struct igt_prime_bo) { .backing = -1, .dmabuf = -1 };
-	igt_assert_eq(igt_prime_dumb_create(fd, bo->width, bo->height, staging), 0);
+	struct drm_virtgpu_resource_create args = {
+		.target = PIPE_TEXTURE_2D,
+		.format = VIRGL_FORMAT_B8G8R8X8_UNORM,
+		.bind = VIRGL_BIND_RENDER_TARGET | VIRGL_BIND_SAMPLER_VIEW,
+		.width = width,
+		.height = height,
+		.depth = 1,
+		.array_size = 1,
+		.stride = width * 4,
+		.size = width * 4 * height,
+	};
+
+	if (igt_ioctl(fd, DRM_IOCTL_VIRTGPU_RESOURCE_CREATE, &args))
+		return -errno;
+	*bo = (struct igt_prime_bo) {
+		.width = width, .height = height, .stride = width * 4,
+		.size = args.size, .handle = args.bo_handle, .backing = -1, .dmabuf = -1,
+	};
+	return 0;
+}
+
+/**
+ * __igt_virtgpu_map:
+ * Maps a resource's guest pages through DRM_IOCTL_VIRTGPU_MAP.
+ *
+ * Returns: 0 or -errno.
+ */
+int __igt_virtgpu_map(int fd, const struct igt_prime_bo *bo, int prot, void **ptr)
+{
+	struct drm_virtgpu_map map = { .handle = bo->handle };
+	void *p;
+
+	if (igt_ioctl(fd, DRM_IOCTL_VIRTGPU_MAP, &map))
+		return -errno;
+	p = mmap(NULL, bo->size, prot, MAP_SHARED, fd, map.offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	*ptr = p;
+	return 0;
+}
+
+/**
+ * igt_virtgpu_resource_create_3d:
+ * __igt_virtgpu_resource_create_3d(), asserting that it works.
+ */
+void igt_virtgpu_resource_create_3d(int fd, uint32_t width, uint32_t height,
+				    struct igt_prime_bo *bo)
+{
+	int ret = __igt_virtgpu_resource_create_3d(fd, width, height, bo);
+
+	igt_assert_f(ret == 0, "RESOURCE_CREATE %ux%u: %s\n", width, height,
+		     igt_errno_name(-ret));
+}
+
+/**
+ * igt_virtgpu_map:
+ * __igt_virtgpu_map(), asserting that it works.
+ *
+ * Returns: the mapping, @bo->size bytes.
+ */
+void *igt_virtgpu_map(int fd, const struct igt_prime_bo *bo, int prot)
+{
+	void *ptr = NULL;
+	int ret = __igt_virtgpu_map(fd, bo, prot, &ptr);
+
+	igt_assert_f(ret == 0, "VIRTGPU_MAP of %u: %s\n", bo->handle, igt_errno_name(-ret));
+	return ptr;
 }
 
 /*
@@ -200,8 +281,8 @@ static int virtgpu_device_write(int fd, uint32_t handle, const struct igt_prime_
 
 	if (!igt_virtgpu_has_virgl(fd))
 		return -EOPNOTSUPP;
-	staging_create(fd, bo, &staging);
-	igt_assert_eq(igt_prime_dumb_map(fd, &staging, PROT_WRITE, &ptr), 0);
+	igt_virtgpu_resource_create_3d(fd, bo->width, bo->height, &staging);
+	ptr = igt_virtgpu_map(fd, &staging, PROT_WRITE);
 	igt_pattern_fill(ptr, staging.stride, bo->width, bo->height, seed);
 	munmap(ptr, staging.size);
 
@@ -209,7 +290,7 @@ static int virtgpu_device_write(int fd, uint32_t handle, const struct igt_prime_
 	igt_virtgpu_copy_region(fd, handle, staging.handle, bo->width, bo->height);
 	igt_virtgpu_transfer(fd, handle, false, bo->width, bo->height);
 	igt_virtgpu_wait(fd, handle);
-	igt_prime_dumb_destroy(fd, &staging);
+	gem_close(fd, staging.handle);
 	return 0;
 }
 
@@ -225,20 +306,20 @@ static int virtgpu_device_read(int fd, uint32_t handle, const struct igt_prime_b
 
 	if (!igt_virtgpu_has_virgl(fd))
 		return -EOPNOTSUPP;
-	staging_create(fd, bo, &staging);
+	igt_virtgpu_resource_create_3d(fd, bo->width, bo->height, &staging);
 
 	igt_virtgpu_transfer(fd, handle, true, bo->width, bo->height);
 	igt_virtgpu_copy_region(fd, staging.handle, handle, bo->width, bo->height);
 	igt_virtgpu_transfer(fd, staging.handle, false, bo->width, bo->height);
 	igt_virtgpu_wait(fd, staging.handle);
 
-	igt_assert_eq(igt_prime_dumb_map(fd, &staging, PROT_READ, &ptr), 0);
+	ptr = igt_virtgpu_map(fd, &staging, PROT_READ);
 	memset(dst, 0, bo->size);
 	for (uint32_t y = 0; y < bo->height; y++)
 		memcpy((char *)dst + (uint64_t)y * bo->stride,
 		       (char *)ptr + (uint64_t)y * staging.stride, bo->width * 4);
 	munmap(ptr, staging.size);
-	igt_prime_dumb_destroy(fd, &staging);
+	gem_close(fd, staging.handle);
 	return 0;
 }
 

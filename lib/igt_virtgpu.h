@@ -11,12 +11,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "igt_prime_provider.h"
+
 int __igt_virtgpu_wait(int fd, uint32_t handle, uint32_t flags);
 void igt_virtgpu_wait(int fd, uint32_t handle);
 int igt_virtgpu_test_idle(int fd, uint32_t handle);
 
 bool igt_virtgpu_has_virgl(int fd);
 int __igt_virtgpu_res_handle(int fd, uint32_t handle, uint32_t *res_handle);
+
+int __igt_virtgpu_resource_create_3d(int fd, uint32_t width, uint32_t height,
+				     struct igt_prime_bo *bo);
+void igt_virtgpu_resource_create_3d(int fd, uint32_t width, uint32_t height,
+				    struct igt_prime_bo *bo);
+int __igt_virtgpu_map(int fd, const struct igt_prime_bo *bo, int prot, void **ptr);
+void *igt_virtgpu_map(int fd, const struct igt_prime_bo *bo, int prot);
 
 int __igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
 			   uint32_t height);

@@ -20,8 +20,9 @@
  * Dynamic subtests: <exporter>-to-<importer>
  * Description: The device of one side of a crossing writes or reads the
  *	shared buffer with its own copies (virtio-gpu: TRANSFER_TO_HOST,
- *	virgl's RESOURCE_COPY_REGION between resources on the host,
- *	TRANSFER_FROM_HOST), and the CPU on the other side checks or
+ *	virgl's RESOURCE_COPY_REGION on the host between the buffer and a 3D
+ *	staging resource (RESOURCE_CREATE), TRANSFER_FROM_HOST), and the CPU
+ *	on the other side checks or
  *	provides the pattern. The crossings are those where that side's
  *	driver has device copies.
  *
