@@ -185,6 +185,8 @@ void igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width,
 #define VIRGL_FORMAT_B8G8R8X8_UNORM	2
 #define VIRGL_BIND_RENDER_TARGET	(1 << 1)
 #define VIRGL_BIND_SAMPLER_VIEW		(1 << 3)
+/* Row 0 at the top, as in dumb buffers; without it the host stores rows GL's way up. */
+#define VIRGL_RESOURCE_Y_0_TOP		(1 << 0)
 
 /**
  * __igt_virtgpu_resource_create_3d:
@@ -193,7 +195,8 @@ void igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width,
  * @bo: filled with the handle and the guest layout (rows of @width * 4)
  *
  * RESOURCE_CREATE of a 3D resource: a 2D texture that virgl renders to and
- * samples from, with guest pages for transfers.
+ * samples from, with guest pages for transfers, row 0 at the top as in a
+ * dumb buffer (copies between the two would flip it otherwise).
  *
  * Returns: 0 or -errno.
  */
@@ -208,6 +211,7 @@ int __igt_virtgpu_resource_create_3d(int fd, uint32_t width, uint32_t height,
 		.height = height,
 		.depth = 1,
 		.array_size = 1,
+		.flags = VIRGL_RESOURCE_Y_0_TOP,
 		.stride = width * 4,
 		.size = width * 4 * height,
 	};
