@@ -28,6 +28,19 @@ class TestMatrix(unittest.TestCase):
         self.assertIn("vgem-to-virtio-gpu: ENODEV: crossing refused: ENODEV", text)
         self.assertNotIn("vgem-to-vgem:", text)
 
+    def test_skip_says_the_tests_own_reason(self):
+        out = ("Test requirement not met in function require_device, file x.c:79:\n"
+               "Test requirement: ret != -EOPNOTSUPP\n"
+               "virtio-gpu: host-side copies need virgl\n"
+               "Dynamic subtest virtio-gpu-to-vgem: SKIP (0.036s)\n")
+        self.assertEqual(report.why({"result": "skip", "out": out}),
+                         "virtio-gpu: host-side copies need virgl")
+        bare = "Test requirement: x\nSubtest a: SKIP (0.0s)\n"
+        # No words of its own: the next line is igt's, not a reason.
+        self.assertEqual(report.why({"result": "skip", "out": bare}), "skip")
+        self.assertEqual(report.why({"result": "pass", "out": "crossing refused: ENODEV (x)"}),
+                         "crossing refused: ENODEV")
+
     def test_non_crossing_names_ignored(self):
         self.assertEqual(report.matrices({"igt@vgem_basic@create": entry("pass")}), [])
 

@@ -38,14 +38,19 @@ def cell(entry):
     return result
 
 
+# igt_require_f()'s own words: the line after "Test requirement: <condition>".
+SKIP_MESSAGE = re.compile(r"Test requirement: .*\n(?!(?:Dynamic s|S)ubtest )(\S.*)")
+
+
 def why(entry):
     """One line saying why a cell is not a pass."""
     text = entry.get("out", "") + "\n" + entry.get("err", "")
-    for pattern in (REFUSED, re.compile(r"(Failed assertion: .*|Test requirement not met.*|"
-                                       r"Last errno: .*|\S.*differ.*)")):
+    for pattern in (REFUSED, SKIP_MESSAGE,
+                    re.compile(r"(Failed assertion: .*|Test requirement not met.*|"
+                               r"Last errno: .*|\S.*differ.*)")):
         m = pattern.search(text)
         if m:
-            line = m.group(0)
+            line = m.group(1 if pattern is SKIP_MESSAGE else 0)
             break
     else:
         dmesg = entry.get("dmesg", "").strip().splitlines()
