@@ -44,6 +44,19 @@ static void pattern_decode(uint32_t seed, uint32_t value, uint32_t *x, uint32_t 
 	*y = pos >> 16;
 }
 
+/* Records the first wrong pixel and, if it is one of @seed's, whose it is. */
+static void first_mismatch(struct igt_pattern_mismatch *m, uint32_t x, uint32_t y,
+			   uint32_t expected, uint32_t found, uint32_t seed,
+			   uint32_t width, uint32_t height)
+{
+	m->x = x;
+	m->y = y;
+	m->expected = expected;
+	m->found = found;
+	pattern_decode(seed, found, &m->found_x, &m->found_y);
+	m->found_decodes = m->found_x < width && m->found_y < height;
+}
+
 /**
  * igt_pattern_fill:
  * @ptr: first byte of the buffer
@@ -108,14 +121,8 @@ uint64_t igt_pattern_compare(const void *ptr, uint32_t stride, uint32_t width,
 
 			if (row[x] == want)
 				continue;
-			if (!m.count++) {
-				m.x = x;
-				m.y = y;
-				m.expected = want;
-				m.found = row[x];
-				pattern_decode(seed, row[x], &m.found_x, &m.found_y);
-				m.found_decodes = m.found_x < width && m.found_y < height;
-			}
+			if (!m.count++)
+				first_mismatch(&m, x, y, want, row[x], seed, width, height);
 		}
 	}
 
@@ -223,14 +230,9 @@ uint64_t igt_pattern_compare_image(const void *ptr, uint32_t stride,
 		for (uint32_t x = 0; x < width; x++) {
 			if (row[x] == want[y * want_stride + x])
 				continue;
-			if (!m.count++) {
-				m.x = x;
-				m.y = y;
-				m.expected = want[y * want_stride + x];
-				m.found = row[x];
-				pattern_decode(seed, row[x], &m.found_x, &m.found_y);
-				m.found_decodes = m.found_x < width && m.found_y < height;
-			}
+			if (!m.count++)
+				first_mismatch(&m, x, y, want[y * want_stride + x], row[x],
+					       seed, width, height);
 		}
 	}
 

@@ -305,6 +305,48 @@ int igt_prime_importer_dmabuf(const struct igt_prime_crossing *c)
 	return prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
 }
 
+/* The importer's dma-buf, mapped whole, bracketed by DMA_BUF_IOCTL_SYNC. */
+static void importer_access(struct igt_prime_crossing *c, bool write, uint32_t seed,
+			    const char *what)
+{
+	uint64_t dir = write ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
+	int fd = igt_prime_importer_dmabuf(c);
+	void *ptr = igt_prime_dmabuf_map(fd, 0, c->bo.size, write ? PROT_WRITE : PROT_READ);
+
+	igt_prime_sync(fd, DMA_BUF_SYNC_START | dir);
+	if (write)
+		igt_pattern_fill(ptr, c->bo.stride, c->bo.width, c->bo.height, seed);
+	else
+		igt_assert_pattern(ptr, c->bo.stride, c->bo.width, c->bo.height, seed, what);
+	igt_prime_sync(fd, DMA_BUF_SYNC_END | dir);
+	munmap(ptr, c->bo.size);
+	close(fd);
+}
+
+/**
+ * igt_prime_importer_fill:
+ * Writes @seed's pattern into the whole buffer through a write-only mapping
+ * of the importer's dma-buf (igt_prime_importer_dmabuf()), bracketed by
+ * DMA_BUF_SYNC_WRITE.
+ */
+void igt_prime_importer_fill(struct igt_prime_crossing *c, uint32_t seed)
+{
+	importer_access(c, true, seed, NULL);
+}
+
+/**
+ * igt_prime_importer_assert:
+ * @what: names the check, for the message and the images
+ *
+ * Asserts @seed's pattern through a read-only mapping of the importer's
+ * dma-buf, bracketed by DMA_BUF_SYNC_READ.
+ */
+void igt_prime_importer_assert(struct igt_prime_crossing *c, uint32_t seed,
+			       const char *what)
+{
+	importer_access(c, false, seed, what);
+}
+
 /**
  * __igt_prime_sync:
  * DMA_BUF_IOCTL_SYNC with @flags.

@@ -61,6 +61,9 @@ void igt_prime_exporter_assert(struct igt_prime_crossing *c,
 			       pixman_image_t *expected, uint32_t seed);
 
 int igt_prime_importer_dmabuf(const struct igt_prime_crossing *c);
+void igt_prime_importer_fill(struct igt_prime_crossing *c, uint32_t seed);
+void igt_prime_importer_assert(struct igt_prime_crossing *c, uint32_t seed,
+			       const char *what);
 
 int __igt_prime_sync(int dmabuf, uint64_t flags);
 void igt_prime_sync(int dmabuf, uint64_t flags);

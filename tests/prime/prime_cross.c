@@ -93,20 +93,8 @@ static void test_import(struct igt_prime_crossing *c, void *data)
 
 static void test_dmabuf_read(struct igt_prime_crossing *c, void *data)
 {
-	void *ptr;
-	int fd;
-
 	igt_prime_exporter_fill(c, EXPORTER_SEED);
-
-	fd = prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
-	ptr = mmap(NULL, c->bo.size, PROT_READ, MAP_SHARED, fd, 0);
-	igt_assert(ptr != MAP_FAILED);
-	prime_sync_start(fd, false);
-	igt_assert_pattern(ptr, c->bo.stride, WIDTH, HEIGHT, EXPORTER_SEED,
-			   "dma-buf mmap");
-	prime_sync_end(fd, false);
-	munmap(ptr, c->bo.size);
-	close(fd);
+	igt_prime_importer_assert(c, EXPORTER_SEED, "dma-buf mmap");
 }
 
 static void test_importer_read(struct igt_prime_crossing *c, void *data)

@@ -53,10 +53,6 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <linux/dma-buf.h>
 
 #include "igt.h"
 #include "igt_pattern.h"
@@ -80,25 +76,6 @@ static void require_device(const struct igt_prime_provider *p, int ret)
 	igt_assert_f(ret == 0, "%s device copy: %s\n", p->name, igt_errno_name(-ret));
 }
 
-/* The importer's side by CPU: its dma-buf, bracketed by DMA_BUF_IOCTL_SYNC. */
-static void importer_cpu(struct igt_prime_crossing *c, bool write, uint32_t seed)
-{
-	int fd = igt_prime_importer_dmabuf(c);
-	uint64_t dir = write ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
-	void *ptr = igt_prime_dmabuf_map(fd, 0, c->bo.size,
-					 write ? PROT_WRITE : PROT_READ);
-
-	igt_prime_sync(fd, DMA_BUF_SYNC_START | dir);
-	if (write)
-		igt_pattern_fill(ptr, c->bo.stride, c->bo.width, c->bo.height, seed);
-	else
-		igt_assert_pattern(ptr, c->bo.stride, c->bo.width, c->bo.height, seed,
-				   "importer's dma-buf mmap");
-	igt_prime_sync(fd, DMA_BUF_SYNC_END | dir);
-	munmap(ptr, c->bo.size);
-	close(fd);
-}
-
 static void device_assert(const struct igt_prime_provider *p, int fd,
 			  uint32_t handle, struct igt_prime_crossing *c)
 {
@@ -116,12 +93,12 @@ static void test_exporter_device_write(struct igt_prime_crossing *c, void *data)
 	igt_prime_exporter_fill(c, CPU_SEED);
 	require_device(c->exporter, c->exporter->device_write(c->exporter_fd, c->bo.handle,
 							       &c->bo, DEVICE_SEED));
-	importer_cpu(c, false, DEVICE_SEED);
+	igt_prime_importer_assert(c, DEVICE_SEED, "importer's dma-buf mmap");
 }
 
 static void test_exporter_device_read(struct igt_prime_crossing *c, void *data)
 {
-	importer_cpu(c, true, CPU_SEED);
+	igt_prime_importer_fill(c, CPU_SEED);
 	device_assert(c->exporter, c->exporter_fd, c->bo.handle, c);
 }
 

@@ -39,14 +39,9 @@
  */
 
 #include <stdio.h>
-#include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
-#include <linux/dma-buf.h>
-
 #include "igt.h"
-#include "igt_pattern.h"
 #include "igt_prime_crossing.h"
 
 IGT_TEST_DESCRIPTION("Buffers shared between vgem, virtio-gpu, vmwgfx, udmabuf "
@@ -67,15 +62,8 @@ static int providers[IGT_PRIME_MAX_PROVIDERS];
 static void assert_import_holds(struct igt_prime_crossing *c, uint32_t seed,
 				const char *after)
 {
-	int fd = igt_prime_importer_dmabuf(c);
-	void *ptr = igt_prime_dmabuf_map(fd, 0, c->bo.size, PROT_READ);
-
 	igt_info("%s: checking the import\n", after);
-	igt_prime_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	igt_assert_pattern(ptr, c->bo.stride, c->bo.width, c->bo.height, seed, after);
-	igt_prime_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-	munmap(ptr, c->bo.size);
-	close(fd);
+	igt_prime_importer_assert(c, seed, after);
 }
 
 static void test_exporter_closed(const struct igt_prime_provider *exporter,
@@ -87,8 +75,6 @@ static void test_exporter_closed(const struct igt_prime_provider *exporter,
 		.importer = importer,
 		.exporter_fd = exporter->open(exporter),
 	};
-	void *ptr;
-	int fd;
 
 	igt_assert_fd(c.exporter_fd);
 	if (!igt_prime_crossing_begin(&c, WIDTH, HEIGHT)) {
@@ -109,13 +95,7 @@ static void test_exporter_closed(const struct igt_prime_provider *exporter,
 	c.exporter_fd = -1;
 	assert_import_holds(&c, EXPORTER_SEED, "exporter's file closed");
 
-	fd = igt_prime_importer_dmabuf(&c);
-	ptr = igt_prime_dmabuf_map(fd, 0, c.bo.size, PROT_WRITE);
-	igt_prime_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
-	igt_pattern_fill(ptr, c.bo.stride, c.bo.width, c.bo.height, IMPORTER_SEED);
-	igt_prime_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
-	munmap(ptr, c.bo.size);
-	close(fd);
+	igt_prime_importer_fill(&c, IMPORTER_SEED);
 	assert_import_holds(&c, IMPORTER_SEED, "importer's write, exporter gone");
 
 	gem_close(c.importer_fd, c.imported);

@@ -114,27 +114,10 @@ static void test_imported(struct igt_prime_crossing *c, void *data)
 	gem_close(vmw, handle);
 }
 
-static void for_each_crossing_to_vmwgfx(void)
+static bool to_vmwgfx(const struct igt_prime_provider *exporter,
+		      const struct igt_prime_provider *importer)
 {
-	const struct igt_prime_provider *exporter;
-	int e;
-
-	for_each_prime_provider(exporter, e) {
-		if (providers[e] < 0)
-			continue;
-		igt_dynamic_f("%s-to-vmwgfx", exporter->name) {
-			struct igt_prime_crossing c = {
-				.exporter = exporter,
-				.importer = &igt_prime_vmwgfx,
-				.exporter_fd = providers[e],
-			};
-
-			if (igt_prime_crossing_begin(&c, scanout.mode.hdisplay,
-						     scanout.mode.vdisplay))
-				test_imported(&c, NULL);
-			igt_prime_crossing_end(&c);
-		}
-	}
+	return importer == &igt_prime_vmwgfx;
 }
 
 int igt_main()
@@ -154,7 +137,8 @@ int igt_main()
 	igt_describe("Show every exporter's buffer, imported into vmwgfx, and "
 		     "check the host's view of it.");
 	igt_subtest_with_dynamic("imported")
-		for_each_crossing_to_vmwgfx();
+		igt_prime_for_each_crossing_if(providers, to_vmwgfx, scanout.mode.hdisplay,
+					       scanout.mode.vdisplay, test_imported, NULL);
 
 	igt_fixture() {
 		drm_close_driver(vmw);
