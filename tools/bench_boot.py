@@ -5,8 +5,9 @@ The same QEMU, kernel, machine and devices as ./xprime run, with an initramfs
 whose init powers off at once: the floor under every boot of a run. Prints
 the wall time of each boot and QEMU's peak RSS.
 
-Usage: tools/bench_boot.py [--kernel debian-6.12] [--boots 5]
-(needs the cache that ./xprime run or ./xprime check sets up)
+Usage: tools/bench_boot.py [--kernel KERNEL] [--boots 5]
+KERNEL is what ./xprime run --kernel takes (default debian-6.12); it is
+fetched or built on first use, like the QEMU it boots.
 """
 
 import argparse
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 
-from xprime import cli, guest, initramfs, kernel, qemu  # noqa: E402
+from xprime import cli, guest, initramfs, qemu, session  # noqa: E402
 
 BARE_INIT = b"#!/bin/busybox sh\n/bin/busybox poweroff -f\n"
 
@@ -40,11 +41,16 @@ def bare_initrd(directory):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--kernel", default="debian-6.12", choices=sorted(kernel.DEBIAN_KERNELS))
+    p.add_argument("--kernel", default="debian-6.12",
+                   help="as ./xprime run --kernel: " + ", ".join(cli.KERNEL_NAMES))
     p.add_argument("--boots", type=int, default=5)
     args = p.parse_args()
+    try:
+        spec = cli.kernel_spec(args.kernel)
+    except session.UsageError as err:
+        p.error(str(err))
 
-    k = kernel.debian_kernel(args.kernel)
+    k = cli.kernel_for(spec)
     q = qemu.qemu()
     times = []
     with tempfile.TemporaryDirectory() as tmp:
