@@ -5,12 +5,13 @@ The same QEMU, kernel, machine and devices as ./xprime run, with an initramfs
 whose init powers off at once: the floor under every boot of a run. Prints
 the wall time of each boot and QEMU's peak RSS.
 
-Usage: tools/bench_boot.py [--kernel KERNEL] [--boots 5]
+Usage: tools/bench_boot.py [--kernel KERNEL] [--machine plain|virgl] [--boots 5]
 KERNEL is what ./xprime run --kernel takes (default debian-6.12); it is
 fetched or built on first use, like the QEMU it boots.
 """
 
 import argparse
+import contextlib
 import resource
 import statistics
 import stat
@@ -22,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 
-from xprime import cli, guest, initramfs, qemu, session  # noqa: E402
+from xprime import cli, display, guest, initramfs, qemu, session  # noqa: E402
 
 BARE_INIT = b"#!/bin/busybox sh\n/bin/busybox poweroff -f\n"
 
@@ -43,6 +44,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--kernel", default="debian-6.12",
                    help="as ./xprime run --kernel: " + ", ".join(cli.KERNEL_NAMES))
+    p.add_argument("--machine", default="plain", choices=sorted(cli.MACHINES))
     p.add_argument("--boots", type=int, default=5)
     args = p.parse_args()
     try:
@@ -51,21 +53,23 @@ def main():
         p.error(str(err))
 
     k = cli.kernel_for(spec)
-    q = qemu.qemu()
+    machine = cli.MACHINES[args.machine]
+    q = qemu.qemu(virgl=machine.virgl)
     times = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, \
+            display.xvfb() if machine.virgl else contextlib.nullcontext() as env:
         initrd = bare_initrd(tmp)
         console = Path(tmp) / "console.log"
-        cmd = guest.qemu_command(q, cli.MACHINE, k, initrd, [], console,
+        cmd = guest.qemu_command(q, machine, k, initrd, [], console,
                                  Path(tmp) / "qmp", "console=ttyS0 panic=-1 loglevel=4")
         for _ in range(args.boots):
             start = time.monotonic()
             subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=300, check=True)
+                           stderr=subprocess.DEVNULL, timeout=300, check=True, env=env)
             times.append(time.monotonic() - start)
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"bare boot-to-poweroff, {args.kernel} ({k.release}), {cli.MACHINE.name}, "
-          f"TCG -smp {cli.MACHINE.cpus} -m {cli.MACHINE.memory}:")
+    print(f"bare boot-to-poweroff, {args.kernel} ({k.release}), {machine.name}, "
+          f"TCG -smp {machine.cpus} -m {machine.memory}:")
     print("  boots: " + " ".join(f"{t:.1f}" for t in times) + " s")
     print(f"  median {statistics.median(times):.1f} s, min {min(times):.1f} s; "
           f"QEMU peak RSS {rss:.0f} MiB")
