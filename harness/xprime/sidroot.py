@@ -59,9 +59,14 @@ def in_root(root, command, log, what, binds=None):
     run_logged(["unshare", "--mount", "sh", "-c", script], log, what)
 
 
+def checkout_log(name):
+    """A log of this checkout's build: checkouts sharing a cache build at once."""
+    return cache_dir() / "logs" / f"{name}-{key_of(str(REPO))}.log"
+
+
 def build_tests(root):
     """Configure (first time) and build the project inside the sid root."""
-    log = cache_dir() / "logs" / "build.log"
+    log = checkout_log("build")
     log.unlink(missing_ok=True)
     setup = "" if (BUILD_DIR / "build.ninja").exists() else \
         f"meson setup --werror {GUEST_BUILD} {GUEST_SRC} && "
@@ -71,7 +76,7 @@ def build_tests(root):
 
 
 def meson_test(root):
-    log = cache_dir() / "logs" / "meson-test.log"
+    log = checkout_log("meson-test")
     log.unlink(missing_ok=True)
     try:
         in_root(root, f"meson test -C {GUEST_BUILD} --print-errorlogs", log, "meson test")
