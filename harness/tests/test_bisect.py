@@ -8,18 +8,23 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from xprime import cli
+from xprime import cli, session
+from xprime.setup import SetupError
 
 TESTS = {"prime_cross": "/x/prime_cross", "vgem_basic": "/y/vgem_basic"}
 
 
-def bisect(filters, results):
+def bisect(filters, results, environment=None, tree_kernel=None, run=None,
+           no_boot_is_bad=False):
     """cmd_bisect's exit code when the guest reports @results {name: result};
-    everything that would build or boot is stubbed."""
+    everything that would build or boot is stubbed (@environment,
+    @tree_kernel and @run: side effects of set-up, kernel build and run)."""
     tests = {name: {"result": result} for name, result in results.items()}
+    env = mock.Mock(side_effect=environment)
+    env.return_value.run.side_effect = run
     with tempfile.TemporaryDirectory() as tree, \
-            mock.patch.object(cli, "Environment"), \
-            mock.patch("xprime.kbuild.tree_kernel"), \
+            mock.patch.object(cli, "Environment", env), \
+            mock.patch("xprime.kbuild.tree_kernel", side_effect=tree_kernel), \
             mock.patch.object(cli, "new_run_dir"), \
             mock.patch.object(cli.session, "all_tests", return_value=TESTS), \
             mock.patch.object(cli.report, "load_results", return_value=tests), \
@@ -28,6 +33,7 @@ def bisect(filters, results):
             contextlib.redirect_stderr(io.StringIO()):
         (Path(tree) / "Makefile").write_text("")
         return cli.cmd_bisect(argparse.Namespace(kernel_tree=tree, debug=False,
+                                                 no_boot_is_bad=no_boot_is_bad,
                                                  tests=filters))
 
 
@@ -65,6 +71,26 @@ class TestBisectExit(unittest.TestCase):
         # results.json lowercases names; a filter may not.
         self.assertEqual(bisect(["prime_cross@importer-read@VGEM-to-vmwgfx"],
                                 {LEAF: "pass"}), cli.EXIT_PASS)
+
+    def test_a_tree_that_does_not_build_is_skipped(self):
+        self.assertEqual(bisect([CROSSING], {}, tree_kernel=SetupError("make failed")),
+                         cli.EXIT_BISECT_SKIP)
+
+    def test_set_up_that_no_commit_changes_stops_git_bisect(self):
+        # A broken sid root or QEMU build would fail every commit the same way.
+        self.assertEqual(bisect([CROSSING], {}, environment=SetupError("mmdebstrap")),
+                         cli.EXIT_BISECT_ABORT)
+
+    def test_a_kernel_that_does_not_boot_is_skipped_unless_asked(self):
+        no_boot = session.BootError("boot 2 ended by watchdog before any test ran")
+        self.assertEqual(bisect([CROSSING], {}, run=no_boot), cli.EXIT_BISECT_SKIP)
+        self.assertEqual(bisect([CROSSING], {}, run=no_boot, no_boot_is_bad=True),
+                         cli.EXIT_FAIL)
+
+    def test_other_run_failures_are_skipped_even_when_no_boot_is_bad(self):
+        broken = SetupError("boot 3 ended by poweroff without finishing the run")
+        self.assertEqual(bisect([CROSSING], {}, run=broken, no_boot_is_bad=True),
+                         cli.EXIT_BISECT_SKIP)
 
     def test_bad_usage_stops_git_bisect(self):
         with contextlib.redirect_stderr(io.StringIO()):

@@ -173,16 +173,29 @@ def cmd_run(args):
 def cmd_bisect(args):
     """For `git bisect run`: 0 when the named subtests pass, 1 when one fails
     or crashes, 125 (skip this commit) when the tree does not build, the
-    infrastructure failed or a name ran nothing but skips."""
+    kernel does not boot, the run failed for want of infrastructure or a name
+    ran nothing but skips, and 255 (stop) when a set-up step that does not
+    depend on the commit fails, as it would for every commit."""
     lines = session.resolve_filters(args.tests, session.all_tests())
     if not (Path(args.kernel_tree) / "Makefile").is_file():
         raise session.UsageError(f"--kernel-tree {args.kernel_tree}: not a kernel source tree")
     try:
         env = Environment()
+    except SetupError as err:
+        print(f"xprime: bisect: stopping: a set-up step that does not depend on the "
+              f"commit failed: {err}", file=sys.stderr)
+        return EXIT_BISECT_ABORT
+    try:
         from . import kbuild
         kern = kbuild.tree_kernel(Path(args.kernel_tree).resolve(), args.debug)
         run_dir = new_run_dir("bisect")
         outcome = env.run(kern, run_dir, args.tests)
+    except session.BootError as err:
+        if args.no_boot_is_bad:
+            print(f"xprime: bisect: bad: the kernel does not boot: {err}", file=sys.stderr)
+            return EXIT_FAIL
+        print(f"xprime: bisect: cannot test this commit: {err}", file=sys.stderr)
+        return EXIT_BISECT_SKIP
     except SetupError as err:
         print(f"xprime: bisect: cannot test this commit: {err}", file=sys.stderr)
         return EXIT_BISECT_SKIP
@@ -241,11 +254,16 @@ def parser():
         "bisect", help="build and test a kernel tree, for git bisect run",
         description="Build the kernel tree at its current commit (incrementally), boot "
                     "it and run the named subtests. Exit 0 when they pass, 1 when one "
-                    "fails or crashes, 125 when the tree does not build or the "
-                    "infrastructure failed, 255 on bad usage (stops git bisect run).")
+                    "fails or crashes, 125 when the tree does not build, the kernel "
+                    "does not boot or the infrastructure failed during the run, 255 "
+                    "(stops git bisect run) on bad usage or when a set-up step that "
+                    "does not depend on the commit fails.")
     bisect.add_argument("--kernel-tree", required=True, metavar="DIR")
     bisect.add_argument("--debug", action="store_true",
                         help="build with CONFIG_DMABUF_DEBUG and CONFIG_DMA_API_DEBUG")
+    bisect.add_argument("--no-boot-is-bad", action="store_true",
+                        help="a kernel that ends twice before any test runs is bad "
+                             "(1), not skipped (125): to hunt a boot regression")
     bisect.add_argument("tests", nargs="+", metavar="TEST@SUBTEST")
     bisect.set_defaults(func=cmd_bisect)
     check = sub.add_parser("check", help="run the project's own tests",

@@ -72,6 +72,10 @@ class UsageError(Exception):
     """Bad input from the user: reported with exit code 2."""
 
 
+class BootError(SetupError):
+    """A guest ended twice before any test ran: its kernel, or the machine."""
+
+
 FILTER = re.compile(r"^(igt@)?[\w/-]+(@[\w-]+){0,2}$")
 
 
@@ -207,6 +211,9 @@ def run_to_end(vm, outcome, results, test_list, resumable):
                                     f"console: {result.console}")
             retried_noise = True
             continue
+        if jobs_started(results) == before:
+            raise BootError(f"[{vm.config.name}] boot {vm.boots} ended by {result.ending} "
+                            f"before any test ran, twice; see {result.console}")
         raise SetupError(f"[{vm.config.name}] boot {vm.boots} ended by {result.ending} "
                          f"without finishing the run; see {result.console}")
 
