@@ -1,6 +1,9 @@
 """The exporter x importer matrix and its one-line reasons."""
 
+import types
 import unittest
+from pathlib import Path
+from unittest import mock
 
 from xprime import report
 
@@ -43,6 +46,26 @@ class TestMatrix(unittest.TestCase):
 
     def test_non_crossing_names_ignored(self):
         self.assertEqual(report.matrices({"igt@vgem_basic@create": entry("pass")}), [])
+
+
+class TestSummary(unittest.TestCase):
+    def test_counts_each_result_once(self):
+        # A subtest is the sum of its dynamic subtests, and a job that a
+        # crash cut short leaves a result-less record of the whole binary.
+        tests = {
+            "igt@prime_device": entry("incomplete"),
+            "igt@prime_device@importer-device-read": entry("crash"),
+            "igt@prime_device@importer-device-read@vgem-to-virtio-gpu": entry("pass"),
+            "igt@prime_device@importer-device-read@vmwgfx-to-virtio-gpu": entry("crash"),
+            "igt@vgem_basic@create": entry("pass"),
+        }
+        outcome = types.SimpleNamespace(
+            config=types.SimpleNamespace(name="k", kernel=types.SimpleNamespace(release="r")),
+            boots=[], crashes=[], problems=[], results=Path("/nonexistent"))
+        with mock.patch.object(report, "load_results", return_value=tests), \
+                mock.patch.object(report, "bound_drivers", return_value=[]):
+            counts = report.summary(outcome).splitlines()[2]
+        self.assertEqual(counts, "   2 pass, 1 crash")
 
 
 class TestSideBySide(unittest.TestCase):

@@ -69,7 +69,9 @@ def summary(outcome):
     drivers = bound_drivers(outcome)
     lines.append("   drivers bound: " + (", ".join(f"{d} ({c})" for c, d in drivers)
                                          if drivers else "none recorded"))
-    counts = Counter(e["result"] for e in tests.values())
+    # Counted once each: a subtest's dynamic subtests, not the subtest too,
+    # and not the record of a job that a crash cut short.
+    counts = Counter(e["result"] for e in expect.leaves(tests).values())
     lines.append("   " + ", ".join(f"{counts[r]} {r}" for r in
                                     ("pass", "fail", "skip", "crash", "incomplete",
                                      "timeout", "dmesg-warn", "dmesg-fail", "warn",
