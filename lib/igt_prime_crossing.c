@@ -305,20 +305,50 @@ int igt_prime_importer_dmabuf(const struct igt_prime_crossing *c)
 	return prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
 }
 
-/* The importer's dma-buf, mapped whole, bracketed by DMA_BUF_IOCTL_SYNC. */
+/**
+ * igt_prime_dmabuf_fill:
+ * @dmabuf: the dma-buf fd that @ptr maps
+ * @ptr: its mapping, from the buffer's first byte
+ * @bo: the buffer's layout
+ *
+ * Writes @seed's pattern through @ptr, bracketed by DMA_BUF_SYNC_WRITE.
+ */
+void igt_prime_dmabuf_fill(int dmabuf, void *ptr, const struct igt_prime_bo *bo,
+			   uint32_t seed)
+{
+	igt_prime_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	igt_pattern_fill(ptr, bo->stride, bo->width, bo->height, seed);
+	igt_prime_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+}
+
+/**
+ * igt_prime_dmabuf_assert:
+ * @dmabuf: the dma-buf fd that @ptr maps
+ * @ptr: its mapping, from the buffer's first byte
+ * @bo: the buffer's layout
+ * @what: names the check, for the message and the images
+ *
+ * Asserts @seed's pattern through @ptr, bracketed by DMA_BUF_SYNC_READ.
+ */
+void igt_prime_dmabuf_assert(int dmabuf, const void *ptr, const struct igt_prime_bo *bo,
+			     uint32_t seed, const char *what)
+{
+	igt_prime_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	igt_assert_pattern(ptr, bo->stride, bo->width, bo->height, seed, what);
+	igt_prime_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+}
+
+/* The importer's dma-buf, mapped whole for one fill or check. */
 static void importer_access(struct igt_prime_crossing *c, bool write, uint32_t seed,
 			    const char *what)
 {
-	uint64_t dir = write ? DMA_BUF_SYNC_WRITE : DMA_BUF_SYNC_READ;
 	int fd = igt_prime_importer_dmabuf(c);
 	void *ptr = igt_prime_dmabuf_map(fd, 0, c->bo.size, write ? PROT_WRITE : PROT_READ);
 
-	igt_prime_sync(fd, DMA_BUF_SYNC_START | dir);
 	if (write)
-		igt_pattern_fill(ptr, c->bo.stride, c->bo.width, c->bo.height, seed);
+		igt_prime_dmabuf_fill(fd, ptr, &c->bo, seed);
 	else
-		igt_assert_pattern(ptr, c->bo.stride, c->bo.width, c->bo.height, seed, what);
-	igt_prime_sync(fd, DMA_BUF_SYNC_END | dir);
+		igt_prime_dmabuf_assert(fd, ptr, &c->bo, seed, what);
 	munmap(ptr, c->bo.size);
 	close(fd);
 }

@@ -68,5 +68,9 @@ void igt_prime_importer_assert(struct igt_prime_crossing *c, uint32_t seed,
 int __igt_prime_sync(int dmabuf, uint64_t flags);
 void igt_prime_sync(int dmabuf, uint64_t flags);
 void *igt_prime_dmabuf_map(int dmabuf, uint64_t offset, uint64_t size, int prot);
+void igt_prime_dmabuf_fill(int dmabuf, void *ptr, const struct igt_prime_bo *bo,
+			   uint32_t seed);
+void igt_prime_dmabuf_assert(int dmabuf, const void *ptr, const struct igt_prime_bo *bo,
+			     uint32_t seed, const char *what);
 
 #endif /* IGT_PRIME_CROSSING_H */

@@ -85,7 +85,7 @@ class TestResults(unittest.TestCase):
         outcome = session.Outcome(None, self.results, self.tmp)
         outcome.crashes.append(session.Crash(
             "igt@prime_cross@import@vmwgfx-to-vgem", culprit, 1, "BUG: kernel NULL pointer"))
-        session.record_crashes(outcome)
+        session.finish_results(outcome)
         data = self.read()
         tests = data["tests"]
         self.assertEqual(tests["igt@prime_cross@import@vmwgfx-to-vgem"]["result"], "crash")
@@ -104,7 +104,7 @@ class TestResults(unittest.TestCase):
             "igt@a@real": {"result": "dmesg-warn",
                            "dmesg": noise + "\n<4> [31.0] WARNING: CPU: 0 PID: 1 at x.c:1"},
         })
-        session.forgive_host_noise(session.Outcome(None, self.results, self.tmp))
+        session.finish_results(session.Outcome(None, self.results, self.tmp))
         tests = self.read()["tests"]
         self.assertEqual(tests["igt@a@noise"]["result"], "pass")
         self.assertIn("host-load noise", tests["igt@a@noise"]["out"])

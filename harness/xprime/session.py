@@ -175,8 +175,7 @@ def run_config(config, run_dir, qemu, initrd, sid_root, filters=(), extra_tests=
         rerun_after_dynamic_crashes(vm, outcome, test_list)
     finally:
         vm.close()
-    record_crashes(outcome)
-    forgive_host_noise(outcome)
+    finish_results(outcome)
     return outcome
 
 
@@ -338,16 +337,24 @@ def jobs_started(results):
     return sum(1 for p in results.iterdir() if p.name.isdigit())
 
 
-def record_crashes(outcome):
-    """Turn each subtest that took the kernel down into a 'crash' in
-    results.json, with the kernel's report as its dmesg; igt_resume leaves it
-    'incomplete'. A subtest whose dynamic subtest crashed crashed too."""
+def finish_results(outcome):
+    """What igt_runner could not know, written into results.json in one pass:
+    the crashes (record_crashes) and host-load noise (forgive_host_noise)."""
     path = outcome.results / "results.json"
     if not path.exists():
         return
     data = json.loads(path.read_text())
-    tests = data["tests"]
-    for crash in outcome.crashes:
+    record_crashes(data["tests"], outcome.crashes)
+    forgive_host_noise(data["tests"])
+    recount_totals(data)
+    path.write_text(json.dumps(data, indent=2))
+
+
+def record_crashes(tests, crashes):
+    """Turn each subtest that took the kernel down into a 'crash', with the
+    kernel's report as its dmesg; igt_resume leaves it 'incomplete'. A
+    subtest whose dynamic subtest crashed crashed too."""
+    for crash in crashes:
         names = [crash.name.lower()]
         if crash.culprit.dynamic:
             names.append(crash.name.lower().rsplit("@", 1)[0])
@@ -358,8 +365,6 @@ def record_crashes(outcome):
             entry["err"] = (entry.get("err", "") + f"\nxprime: the kernel went down in "
                             f"{crash.name}; boot {crash.boot} ended "
                             f"(console-boot{crash.boot}.log)\n")
-    recount_totals(data)
-    path.write_text(json.dumps(data, indent=2))
 
 
 # Warnings that a loaded host provokes in a TCG guest, not the kernel under
@@ -369,15 +374,10 @@ HOST_NOISE = [re.compile(r"hrtimer: interrupt took \d+ ns")]
 WARNING_LINE = re.compile(r"^<[0-4]> ")
 
 
-def forgive_host_noise(outcome):
+def forgive_host_noise(tests):
     """A dmesg-warn (dmesg-fail) whose only warnings are host noise becomes
     pass (fail), with a note in its output; any other warning keeps it."""
-    path = outcome.results / "results.json"
-    if not path.exists():
-        return
-    data = json.loads(path.read_text())
-    changed = False
-    for entry in data["tests"].values():
+    for entry in tests.values():
         result = entry.get("result")
         if result not in ("dmesg-warn", "dmesg-fail"):
             continue
@@ -387,10 +387,6 @@ def forgive_host_noise(outcome):
             entry["out"] = (f"xprime: {result} from host-load noise only "
                             f"({warnings[0][4:].strip()}): counted as {entry['result']}\n"
                             + entry.get("out", ""))
-            changed = True
-    if changed:
-        recount_totals(data)
-        path.write_text(json.dumps(data, indent=2))
 
 
 def recount_totals(data):

@@ -94,6 +94,8 @@ IGT_TEST_DESCRIPTION("Contents of buffers shared between vgem, virtio-gpu, "
 #define EXPORTER_SEED	0x00e0e0e0u
 #define IMPORTER_SEED	0x0011aa11u
 #define MANY		32
+/* Names the checks through the importer's dma-buf, for messages and images. */
+#define IMPORTER_MMAP	"importer's dma-buf mmap"
 
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 
@@ -108,23 +110,6 @@ static void dmabuf_unmap(struct igt_prime_crossing *c, void *ptr, int fd)
 {
 	munmap(ptr, c->bo.size);
 	close(fd);
-}
-
-static void importer_assert(struct igt_prime_crossing *c, void *ptr, int fd,
-			    uint32_t seed)
-{
-	igt_prime_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	igt_assert_pattern(ptr, c->bo.stride, c->bo.width, c->bo.height, seed,
-			   "importer's dma-buf mmap");
-	igt_prime_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-}
-
-static void importer_fill(struct igt_prime_crossing *c, void *ptr, int fd,
-			  uint32_t seed)
-{
-	igt_prime_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
-	igt_pattern_fill(ptr, c->bo.stride, c->bo.width, c->bo.height, seed);
-	igt_prime_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 }
 
 static void test_dmabuf_write(struct igt_prime_crossing *c, void *data)
@@ -146,7 +131,7 @@ static void test_dmabuf_read_write(struct igt_prime_crossing *c, void *data)
 	ptr = importer_map(c, PROT_READ | PROT_WRITE, &fd);
 	igt_prime_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	igt_assert_pattern(ptr, c->bo.stride, c->bo.width, c->bo.height,
-			   EXPORTER_SEED, "importer's dma-buf mmap");
+			   EXPORTER_SEED, IMPORTER_MMAP);
 	for (uint32_t y = 0; y < c->bo.height; y++) {
 		uint32_t *row = (uint32_t *)((char *)ptr + (uint64_t)y * c->bo.stride);
 
@@ -170,8 +155,8 @@ static void test_ping_pong(struct igt_prime_crossing *c, void *data)
 		uint32_t importer_seed = IMPORTER_SEED + round;
 
 		igt_prime_exporter_fill(c, exporter_seed);
-		importer_assert(c, ptr, fd, exporter_seed);
-		importer_fill(c, ptr, fd, importer_seed);
+		igt_prime_dmabuf_assert(fd, ptr, &c->bo, exporter_seed, IMPORTER_MMAP);
+		igt_prime_dmabuf_fill(fd, ptr, &c->bo, importer_seed);
 		igt_prime_exporter_assert(c, NULL, importer_seed);
 	}
 	dmabuf_unmap(c, ptr, fd);
@@ -215,8 +200,8 @@ static void test_round_trip(struct igt_prime_crossing *c, void *data)
 	igt_prime_exporter_fill(c, EXPORTER_SEED);
 
 	ptr = importer_map(c, PROT_READ | PROT_WRITE, &fd);
-	importer_assert(c, ptr, fd, EXPORTER_SEED);
-	importer_fill(c, ptr, fd, IMPORTER_SEED);
+	igt_prime_dmabuf_assert(fd, ptr, &c->bo, EXPORTER_SEED, IMPORTER_MMAP);
+	igt_prime_dmabuf_fill(fd, ptr, &c->bo, IMPORTER_SEED);
 	dmabuf_unmap(c, ptr, fd);
 
 	igt_prime_exporter_assert(c, NULL, IMPORTER_SEED);
@@ -249,8 +234,8 @@ static void test_many_buffers(const struct igt_prime_provider *exporter,
 		int fd;
 
 		ptr = importer_map(&c[i], PROT_READ | PROT_WRITE, &fd);
-		importer_assert(&c[i], ptr, fd, EXPORTER_SEED + i);
-		importer_fill(&c[i], ptr, fd, IMPORTER_SEED + i);
+		igt_prime_dmabuf_assert(fd, ptr, &c[i].bo, EXPORTER_SEED + i, IMPORTER_MMAP);
+		igt_prime_dmabuf_fill(fd, ptr, &c[i].bo, IMPORTER_SEED + i);
 		dmabuf_unmap(&c[i], ptr, fd);
 	}
 

@@ -296,9 +296,7 @@ static void test_readonly_export(const struct igt_prime_provider *exporter, int 
 		     ptr == MAP_FAILED ? igt_errno_name(errno) : "mapped");
 
 	ptr = igt_prime_dmabuf_map(dmabuf, 0, bo.size, PROT_READ);
-	igt_prime_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	igt_assert_pattern(ptr, bo.stride, WIDTH, HEIGHT, bo.handle, "read-only dma-buf mmap");
-	igt_prime_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	igt_prime_dmabuf_assert(dmabuf, ptr, &bo, bo.handle, "read-only dma-buf mmap");
 	munmap(ptr, bo.size);
 
 	close(dmabuf);
