@@ -6,3 +6,5 @@ CONFIG_VMWARE_VGA=y
 CONFIG_VIRTIO_PCI=y
 CONFIG_VIRTIO_GPU=y
 CONFIG_VIRTIO_9P=y
+# The guest's userland: a read-only image of the sid root.
+CONFIG_VIRTIO_BLK=y

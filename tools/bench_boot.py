@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: a bare boot-to-poweroff of the guest's kernel and devices.
 
-The same QEMU, kernel, machine and devices as ./xprime run, with an initramfs
-whose init powers off at once: the floor under every boot of a run. Prints
+The same QEMU, kernel, machine and devices (the root image's disk too) as
+./xprime run, with an initramfs whose init powers off at once: the floor under every boot of a run. Prints
 the wall time of each boot and QEMU's peak RSS.
 
 Usage: tools/bench_boot.py [--kernel KERNEL] [--machine plain|virgl] [--boots 5]
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 
-from xprime import cli, display, guest, initramfs, qemu, session  # noqa: E402
+from xprime import cli, display, guest, initramfs, qemu, rootimage, session, sidroot  # noqa: E402
 
 BARE_INIT = b"#!/bin/busybox sh\n/bin/busybox poweroff -f\n"
 
@@ -55,13 +55,15 @@ def main():
     k = cli.kernel_for(spec)
     machine = cli.MACHINES[args.machine]
     q = qemu.qemu(virgl=machine.virgl)
+    root_image = rootimage.root_image(sidroot.sid_root())
     times = []
     with tempfile.TemporaryDirectory() as tmp, \
             display.xvfb() if machine.virgl else contextlib.nullcontext() as env:
         initrd = bare_initrd(tmp)
         console = Path(tmp) / "console.log"
         cmd = guest.qemu_command(q, machine, k, initrd, [], console,
-                                 Path(tmp) / "qmp", "console=ttyS0 panic=-1 loglevel=4")
+                                 Path(tmp) / "qmp", "console=ttyS0 panic=-1 loglevel=4",
+                                 root_image=root_image)
         for _ in range(args.boots):
             start = time.monotonic()
             subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

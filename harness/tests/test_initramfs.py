@@ -1,8 +1,10 @@
 """The newc cpio entries the kernel unpacks."""
 
+import tempfile
 import unittest
+from pathlib import Path
 
-from xprime import initramfs
+from xprime import initramfs, kernel
 
 
 class TestNewc(unittest.TestCase):
@@ -18,6 +20,24 @@ class TestNewc(unittest.TestCase):
         self.assertEqual(blob[110:name_end], b"init\0")
         data_at = (name_end + 3) & ~3
         self.assertEqual(blob[data_at:data_at + 10], b"#!/bin/sh\n")
+
+
+class TestModuleOrder(unittest.TestCase):
+    def test_soft_dependency_through_an_alias_comes_first(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            mods = Path(tmp) / "modules" / "6.12.0"
+            mods.mkdir(parents=True)
+            (mods / "modules.dep").write_text(
+                "kernel/fs/erofs/erofs.ko.xz: kernel/lib/libcrc32c.ko.xz\n"
+                "kernel/lib/libcrc32c.ko.xz:\n"
+                "kernel/arch/x86/crypto/crc32c-intel.ko.xz:\n"
+                "kernel/crypto/crc32c_generic.ko.xz:\n")
+            (mods / "modules.softdep").write_text("softdep libcrc32c pre: crc32c\n")
+            (mods / "modules.alias").write_text("alias crc32c crc32c_intel\n"
+                                                "alias crc32c crc32c_generic\n")
+            k = kernel.Kernel("test", tmp)
+            order = [p.name for p in k.module_deps(["erofs"])]
+        self.assertEqual(order, ["crc32c_generic.ko.xz", "libcrc32c.ko.xz", "erofs.ko.xz"])
 
 
 if __name__ == "__main__":

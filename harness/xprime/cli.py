@@ -13,7 +13,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import display, expect, guest, host, initramfs, kernel, qemu, report, session, sidroot
+from . import (display, expect, guest, host, initramfs, kernel, qemu, report, rootimage,
+               session, sidroot)
 from .setup import REPO, SetupError, require_root, say
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
@@ -35,7 +36,7 @@ MACHINES = {
         vga=["-device", "vmware-svga,id=vmware-svga",
              "-device", "virtio-gpu-gl-pci,id=virtio-gpu"],
         display=["-display", "gtk,gl=on"],
-        virgl=True),
+        virgl=True, snapshots=False),
 }
 MACHINE = MACHINES["plain"]
 
@@ -47,6 +48,7 @@ class Environment:
         require_root()
         host.ensure_host_packages()
         self.sid_root = sidroot.sid_root()
+        self.root_image = rootimage.root_image(self.sid_root)
         self.build_log = sidroot.build_tests(self.sid_root)
         self.qemu = qemu.qemu()
 
@@ -56,7 +58,7 @@ class Environment:
         initrd = initramfs.initramfs_for(kern)
         with display.xvfb() if machine.virgl else contextlib.nullcontext() as qemu_env:
             return session.run_config(config, run_dir, build, initrd, self.sid_root,
-                                      filters, extra_tests, qemu_env)
+                                      self.root_image, filters, extra_tests, qemu_env)
 
 
 def config_name(kern, machine):

@@ -1,13 +1,18 @@
 """One boot of a guest: QEMU (TCG) with vmware-svga, virtio-gpu and the shares.
 
-The boot ends when the guest powers off, when the kernel panics (every oops
-panics: oops=panic), or when the watchdog sees no progress. The console log
-tells which, and names the IGT subtest that was running.
+guest/init says "ready" once its drivers are bound and waits for the host's
+"go" on the control port; the harness may first save the guest's state there
+(a Snapshot), and later boots of the same guest then start from that state
+instead of from the firmware. The boot ends when the guest powers off, when
+the kernel panics (every oops panics: oops=panic), or when the watchdog sees
+no progress. The console log tells which, and names the IGT subtest that was
+running.
 """
 
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -28,6 +33,8 @@ REPORT_PRELUDE = re.compile(r"^(BUG: |#PF: |PGD |general protection fault|kernel
 IGT_START = re.compile(
     r"\[IGT\] (?P<test>[\w-]+): starting (?P<kind>dynamic )?subtest (?P<name>[\w@-]+)")
 IGT_EXECUTING = re.compile(r"\[IGT\] (?P<test>[\w-]+): executing")
+READY = re.compile(r"xprime-guest: ready\r?$", re.M)
+DRIVERS = re.compile(r"xprime-guest: drivers:(.*?)\r?$", re.M)
 TASK = re.compile(r"\bComm: (\S+)")
 KMSG_PREFIX = re.compile(r"^\[\s*\d+\.\d+\] ")
 
@@ -49,6 +56,11 @@ class BootResult:
     culprit: "Culprit | None" = None  # the IGT subtest running at the end
     job_status: int | None = None   # the guest job's exit status, if it got there
     notes: list = field(default_factory=list)
+    drivers: list = field(default_factory=list)  # [card, driver], as the guest found them
+    # Host seconds from QEMU's start: "ready" (or the saved state running
+    # again), "saved", "go", "end".
+    timing: dict = field(default_factory=dict)
+    restored: bool = False          # started from a Snapshot
 
 
 @dataclass
@@ -60,6 +72,28 @@ class Machine:
     memory: int = 1024
     cpus: int = 2
     virgl: bool = False     # needs the virgl QEMU and an X display (display.py)
+    # QEMU can save this machine's state: virtio-gpu-gl cannot migrate.
+    snapshots: bool = True
+
+
+@dataclass
+class Snapshot:
+    """Where a guest's state at "ready" is kept: the drivers bound, no share
+    mounted (a mounted virtio-9p share blocks migration). Saved by the first
+    boot that finds none, restored by the boots after it."""
+    path: Path
+
+    @property
+    def saved(self):
+        return self.path.exists()
+
+    @property
+    def drivers_file(self):
+        return self.path.with_name(self.path.name + ".drivers")
+
+    def discard(self):
+        self.path.unlink(missing_ok=True)
+        self.drivers_file.unlink(missing_ok=True)
 
 
 class HostChannel:
@@ -133,33 +167,88 @@ class QmpError(Exception):
     pass
 
 
+class Qmp:
+    """A connection to QEMU's monitor socket (QMP), for a few commands."""
+
+    def __init__(self, path, timeout=60):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        try:
+            self.sock.connect(str(path))
+        except OSError:
+            self.sock.close()
+            raise
+        self.stream = self.sock.makefile("rwb")
+        json.loads(self.stream.readline())   # the greeting
+        self.call("qmp_capabilities")
+
+    def call(self, execute, arguments=None):
+        message = {"execute": execute} | ({"arguments": arguments} if arguments else {})
+        self.stream.write(json.dumps(message).encode() + b"\n")
+        self.stream.flush()
+        while True:
+            line = self.stream.readline()
+            if not line:
+                raise QmpError("QEMU closed the monitor")
+            reply = json.loads(line)
+            if "error" in reply:
+                raise QmpError(reply["error"].get("desc", "error"))
+            if "return" in reply:
+                return reply["return"]
+
+    def close(self):
+        self.stream.close()
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def qmp_execute(path, command, arguments=None):
     """Run one QMP command on QEMU's monitor socket; return its result."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(60)
-        sock.connect(str(path))
-        stream = sock.makefile("rwb")
-
-        def call(execute, args=None):
-            message = {"execute": execute} | ({"arguments": args} if args else {})
-            stream.write(json.dumps(message).encode() + b"\n")
-            stream.flush()
-            while True:
-                line = stream.readline()
-                if not line:
-                    raise QmpError("QEMU closed the monitor")
-                reply = json.loads(line)
-                if "error" in reply:
-                    raise QmpError(reply["error"].get("desc", "error"))
-                if "return" in reply:
-                    return reply["return"]
-
-        json.loads(stream.readline())   # the greeting
-        call("qmp_capabilities")
-        return call(command, arguments)
+    with Qmp(path) as qmp:
+        return qmp.call(command, arguments)
 
 
-def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, host=None):
+def save_state(qmp_path, snapshot, drivers, timeout=120):
+    """Save the stopped guest's state into @snapshot (QMP migrate to a file),
+    with the @drivers line its boot logged, then let it run on. Returns None,
+    or why it could not be saved."""
+    # Runs of several checkouts may save the same state at once.
+    partial = snapshot.path.with_name(f"{snapshot.path.name}.{os.getpid()}.partial")
+    snapshot.path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with Qmp(qmp_path, timeout=timeout) as qmp:
+            qmp.call("stop")
+            try:
+                # The default cap (32 MiB/s) would make this take seconds.
+                qmp.call("migrate-set-parameters", {"max-bandwidth": 1 << 40})
+                qmp.call("migrate", {"uri": "exec:cat > " + shlex.quote(str(partial))})
+                deadline = time.monotonic() + timeout
+                while True:
+                    status = qmp.call("query-migrate").get("status")
+                    if status == "completed":
+                        snapshot.drivers_file.write_text(drivers + "\n")
+                        partial.rename(snapshot.path)
+                        return None
+                    if status in ("failed", "cancelled") or time.monotonic() > deadline:
+                        return f"migration {status}"
+                    time.sleep(0.02)
+            finally:
+                qmp.call("cont")
+    except (OSError, ValueError, QmpError) as err:
+        return f"QMP: {err}"
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, host=None,
+                 root_image=None, control=None, incoming=None):
+    """QEMU's command line. The serial ports: ttyS0 the console, ttyS1 the
+    host channel, ttyS2 the control port (guest/init waits there for "go")."""
     cmd = [str(qemu.binary), *qemu.data_args(),
            "-accel", "tcg", "-cpu", "max", "-smp", str(machine.cpus),
            "-m", str(machine.memory), "-machine", "q35",
@@ -167,49 +256,125 @@ def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, h
            *machine.vga, *machine.display,
            "-chardev", f"file,id=console,path={console}", "-serial", "chardev:console",
            "-qmp", f"unix:{qmp},server=on,wait=off",
-           *(host.qemu_args(console.with_suffix(".host")) if host else []),
+           *(host.qemu_args(console.with_suffix(".host")) if host else ["-serial", "null"]),
+           *(["-chardev", f"socket,id=control,path={control},server=on,wait=off",
+              "-serial", "chardev:control"] if control else []),
            "-kernel", str(kernel.vmlinuz), "-initrd", str(initrd),
            "-append", cmdline]
+    if root_image:
+        cmd += ["-drive", f"file={root_image},format=raw,if=none,id=root,readonly=on",
+                "-device", "virtio-blk-pci,drive=root"]
     for share in shares:
         ro = "" if share.writable else ",readonly=on"
         cmd += ["-fsdev", f"local,id=fs-{share.tag},path={share.path},"
                           f"security_model=passthrough{ro}",
                 "-device", f"virtio-9p-pci,fsdev=fs-{share.tag},mount_tag={share.tag}"]
+    if incoming:
+        cmd += ["-incoming", "exec:cat " + shlex.quote(str(incoming))]
     return cmd
 
 
+# oops=panic: an oops ends the boot at once, before a half-dead kernel can
+# spoil the subtests after it. loglevel=7 and printk.devkmsg=on put libigt's
+# "[IGT] ... starting subtest" lines (KERN_INFO, written to /dev/kmsg) on the
+# console, none of them dropped by rate limiting. Three serial ports: see
+# qemu_command().
+CMDLINE = ("console=ttyS0 panic=-1 oops=panic loglevel=7 printk.devkmsg=on "
+           "rdinit=/init 8250.nr_uarts=3")
+
+
+class Control:
+    """The host's side of the control port: says "go" to guest/init."""
+
+    def __init__(self, path):
+        self.path, self.sock = path, None
+
+    def go(self):
+        """Send "go" with the host's clock; False while QEMU is not listening."""
+        try:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.connect(str(self.path))
+        except OSError:
+            sock.close()
+            return False
+        # Kept open to the end: the guest reads one line only.
+        self.sock = sock
+        sock.sendall(b"go %d\n" % int(time.time()))
+        return True
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+        self.sock = None
+
+
+def restored(qmp):
+    """Whether QEMU has loaded the saved state; set it running if so. The
+    state was saved stopped, so QEMU leaves it paused once loaded."""
+    try:
+        with Qmp(qmp) as monitor:
+            status = monitor.call("query-status").get("status")
+            if status == "paused":
+                monitor.call("cont")
+                return True
+            return status == "running"
+    except (OSError, ValueError, QmpError):
+        return False
+
+
 def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
-         stall_timeout=300, max_seconds=3600, host=None, env=None):
+         stall_timeout=300, max_seconds=3600, host=None, env=None, root_image=None,
+         snapshot=None):
     """Boot once; return a BootResult. @progress_paths are files whose growth
     (besides the console's) shows the guest is alive; @host, a HostChannel,
     answers the guest's requests on its second serial port; @env, QEMU's
-    environment (an X display for virgl), else the harness's own."""
+    environment (an X display for virgl), else the harness's own. With a
+    @snapshot, the boot starts from the saved state, or saves it at "ready"
+    when there is none yet (a state that will not load is discarded, and the
+    boot starts from the firmware)."""
     console = Path(console)
     console.parent.mkdir(parents=True, exist_ok=True)
     qmp = console.with_suffix(".qmp")
-    qmp.unlink(missing_ok=True)
-    # oops=panic: an oops ends the boot at once, before a half-dead kernel
-    # can spoil the subtests after it. loglevel=7 and printk.devkmsg=on put
-    # libigt's "[IGT] ... starting subtest" lines (KERN_INFO, written to
-    # /dev/kmsg) on the console, none of them dropped by rate limiting.
-    cmdline = ("console=ttyS0 panic=-1 oops=panic loglevel=7 printk.devkmsg=on "
-               f"rdinit=/init 8250.nr_uarts={2 if host else 1}")
+    control = Control(console.with_suffix(".control"))
+    for path in (qmp, control.path, console):
+        path.unlink(missing_ok=True)
+    restoring = snapshot is not None and snapshot.saved
     if host:
         host.qmp = qmp
         console.with_suffix(".host").unlink(missing_ok=True)
-    cmd = qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, host)
+    cmd = qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, CMDLINE, host,
+                       root_image, control.path, snapshot.path if restoring else None)
     (console.with_suffix(".cmd")).write_text(" ".join(cmd) + "\n")
     start = time.monotonic()
+    timing = {"started": time.time()}
     ending = None
+    notes = []
     with open(console.with_suffix(".qemu.log"), "w") as qlog:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
                                 stderr=subprocess.STDOUT, start_new_session=True, env=env)
         last_sizes, last_change = None, start
         while proc.poll() is None:
-            time.sleep(0.5)
+            time.sleep(0.05)
             if host:
                 host.poll()
             now = time.monotonic()
+            if "go" not in timing:
+                if restoring:
+                    ready = restored(qmp)
+                else:
+                    ready = READY.search(_tail(console)) is not None
+                if ready:
+                    timing.setdefault("ready", now - start)
+                    if snapshot is not None and not restoring:
+                        why = save_state(qmp, snapshot,
+                                         _drivers_line(console.read_text(errors="replace")))
+                        timing["saved"] = time.monotonic() - start
+                        if why:
+                            notes.append(f"guest state not saved: {why}")
+                    if control.go():
+                        timing["go"] = time.monotonic() - start
+                    now = time.monotonic()
+                    last_change = now
             sizes = [_size(p) for p in [console, *progress_paths]]
             if sizes != last_sizes:
                 last_sizes, last_change = sizes, now
@@ -219,25 +384,51 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
                 proc.wait()
                 break
             if ending is None and PANIC.search(_tail(console)):
-                # panic=-1 with -no-reboot should end QEMU at once; do not
-                # rely on it.
-                time.sleep(2)
-                if proc.poll() is None:
+                # panic=-1 with -no-reboot ends QEMU at once; do not rely on it.
+                try:
+                    proc.wait(timeout=1)
+                except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
                 ending = "panic"
                 break
+    timing["end"] = time.monotonic() - start
+    control.close()
     if host:
         host.close()
         console.with_suffix(".host").unlink(missing_ok=True)
-    qmp.unlink(missing_ok=True)
+    for path in (qmp, control.path):
+        path.unlink(missing_ok=True)
+    if restoring and "go" not in timing and ending is None:
+        # QEMU refused the saved state (another QEMU build, a damaged file):
+        # boot from the firmware, and save it anew.
+        log = console.with_suffix(".qemu.log").read_text(errors="replace").strip()
+        snapshot.discard()
+        result = boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
+                      stall_timeout, max_seconds, host, env, root_image, snapshot)
+        result.notes.insert(0, "the saved guest state did not load, booted afresh: "
+                               + (log.splitlines()[-1] if log else f"exit {proc.returncode}"))
+        return result
     result = analyse(console, ending, proc.returncode, time.monotonic() - start)
+    result.notes = notes + result.notes
+    result.timing, result.restored = timing, restoring
+    drivers = (snapshot.drivers_file.read_text() if restoring and snapshot.drivers_file.exists()
+               else _drivers_line(console.read_text(errors="replace")
+                                  if console.exists() else ""))
+    result.drivers = [pair.split("=", 1) for pair in drivers.split() if "=" in pair]
+    (console.with_suffix(".timing.json")).write_text(json.dumps(
+        {"restored": restoring, "ending": result.ending, **timing}, indent=1) + "\n")
     if result.ending == "watchdog" and not result.oops:
         last = _tail(console, 2048).splitlines()[-8:]
         result.oops = "\n".join([f"hang: no progress for {stall_timeout} s "
                                   f"(or over {max_seconds} s in all); last console lines:",
                                   *last])
     return result
+
+
+def _drivers_line(text):
+    found = DRIVERS.findall(text)
+    return found[-1].strip() if found else ""
 
 
 def _size(path):

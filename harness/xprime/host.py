@@ -6,6 +6,7 @@ through a private apt configuration in the cache, so the system's apt sources
 are never touched.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -22,6 +23,8 @@ UPDATE_EVERY = 24 * 3600    # seconds between apt-get updates of the private sou
 HOST_PACKAGES = [
     "mmdebstrap", "debian-archive-keyring", "busybox-static", "xz-utils", "kmod",
     "dpkg-dev", "seabios", "qemu-system-data",
+    # The guest's userland: a read-only image of the sid root (rootimage.py).
+    "erofs-utils",
     # QEMU build (FACTS §5), plus virtfs for the results share.
     "gcc", "ninja-build", "meson", "pkg-config", "libglib2.0-dev",
     "libpixman-1-dev", "libfdt-dev", "libcap-ng-dev", "libattr1-dev",
@@ -130,15 +133,37 @@ class PrivateApt:
                 stamp.touch()
         self._updated = True
 
+    def _remembered(self, question, answer):
+        """@answer() for @question, asked of apt once per update of the lists:
+        apt-cache over three suites' lists takes seconds, every run."""
+        self.update()
+        memo = self.root / "answers.json"
+        lists = str((self.root / "updated").stat().st_mtime_ns)
+        try:
+            known = json.loads(memo.read_text())
+        except (OSError, ValueError):
+            known = {}
+        if known.get("lists") != lists:
+            known = {"lists": lists}
+        key = json.dumps(question)
+        if key not in known:
+            known[key] = answer()
+            tmp = memo.with_name(f"{memo.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(known))
+            tmp.rename(memo)
+        return known[key]
+
     def packages_matching(self, regex, suite):
         """Names of binary packages in @suite whose name matches @regex."""
-        self.update()
-        out = subprocess.run(["apt-cache", "--names-only", "search", regex],
-                             capture_output=True, text=True, env=self.env())
-        if out.returncode:
-            raise SetupError(f"apt-cache search {regex} failed: {out.stderr.strip()}")
-        names = [l.split(" - ")[0] for l in out.stdout.splitlines()]
-        return [n for n in names if self._in_suite(n, suite)]
+        def search():
+            out = subprocess.run(["apt-cache", "--names-only", "search", regex],
+                                 capture_output=True, text=True, env=self.env())
+            if out.returncode:
+                raise SetupError(f"apt-cache search {regex} failed: {out.stderr.strip()}")
+            names = [l.split(" - ")[0] for l in out.stdout.splitlines()]
+            return [n for n in names if self._in_suite(n, suite)]
+
+        return self._remembered(["matching", regex, suite], search)
 
     def _in_suite(self, name, suite):
         out = subprocess.run(["apt-cache", "policy", name], capture_output=True,
@@ -155,15 +180,17 @@ class PrivateApt:
 
     def version(self, package, suite):
         """The version of binary @package that download() would fetch from @suite."""
-        self.update()
-        out = subprocess.run(["apt-get", "download", "--print-uris", f"{package}/{suite}"],
-                             capture_output=True, text=True, env=self.env())
-        # 'URI' file_VERSION_arch.deb size hash
-        m = re.search(rf"\s{re.escape(package)}_([^_\s]+)_[^_\s]+\.deb\s", out.stdout)
-        if out.returncode or not m:
-            raise SetupError(f"{package} is not available in {suite} on the mirror: "
-                             f"{(out.stderr or out.stdout).strip()}")
-        return m.group(1).replace("%3a", ":")
+        def ask():
+            out = subprocess.run(["apt-get", "download", "--print-uris", f"{package}/{suite}"],
+                                 capture_output=True, text=True, env=self.env())
+            # 'URI' file_VERSION_arch.deb size hash
+            m = re.search(rf"\s{re.escape(package)}_([^_\s]+)_[^_\s]+\.deb\s", out.stdout)
+            if out.returncode or not m:
+                raise SetupError(f"{package} is not available in {suite} on the mirror: "
+                                 f"{(out.stderr or out.stdout).strip()}")
+            return m.group(1).replace("%3a", ":")
+
+        return self._remembered(["version", package, suite], ask)
 
     def source(self, package, dest, suite):
         self.update()

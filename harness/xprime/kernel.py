@@ -4,6 +4,7 @@ A kernel is a directory holding `vmlinuz` and `modules/<release>/` (with
 modules.dep), whatever it came from.
 """
 
+import functools
 import re
 import shutil
 import subprocess
@@ -35,22 +36,27 @@ class Kernel:
         self.release = releases[0]
         self.modules = self.path / "modules" / self.release
 
-    def has_module_file(self, name):
-        """Whether @name is a loadable module of this kernel (not built in)."""
-        wanted = name.replace("-", "_")
-        return any(module_name(line.partition(":")[0]) == wanted
-                   for line in (self.modules / "modules.dep").read_text().splitlines())
-
-    def module_deps(self, names):
-        """Module files for @names and their dependencies, in load order.
-        Modules built into the kernel (modules.builtin) have no file to load."""
+    @functools.cached_property
+    def _deps(self):
+        """{module: (its file, the files it needs)} from modules.dep."""
         deps = {}
         for line in (self.modules / "modules.dep").read_text().splitlines():
             target, _, needs = line.partition(":")
             deps[module_name(target)] = (target, needs.split())
+        return deps
+
+    def has_module_file(self, name):
+        """Whether @name is a loadable module of this kernel (not built in)."""
+        return name.replace("-", "_") in self._deps
+
+    def module_deps(self, names):
+        """Module files for @names and their dependencies, in load order.
+        Modules built into the kernel (modules.builtin) have no file to load."""
+        deps = self._deps
         builtin_list = self.modules / "modules.builtin"
         builtin = ({module_name(l) for l in builtin_list.read_text().split()}
                    if builtin_list.exists() else set())
+        soft = self._soft_dependencies(deps)
         order = []
 
         def visit(name):
@@ -59,6 +65,10 @@ class Kernel:
             if name not in deps:
                 raise SetupError(f"kernel {self.name} has no module {name}")
             target, needs = deps[name]
+            # Soft ones first: modprobe would load them, insmod does not
+            # (erofs needs libcrc32c, whose init needs a crc32c module).
+            for need in soft.get(name, []):
+                visit(need)
             for need in reversed(needs):
                 visit(module_name(need))
             if target not in order:
@@ -67,6 +77,36 @@ class Kernel:
         for name in names:
             visit(name.replace("-", "_"))
         return [self.modules / t for t in order]
+
+
+    def _soft_dependencies(self, deps):
+        """{module: [modules to load before it]} from modules.softdep's
+        "pre:" lists, aliases resolved (a generic implementation preferred:
+        it works on any CPU)."""
+        softdep = self.modules / "modules.softdep"
+        if not softdep.exists():
+            return {}
+        aliases = {}
+        alias_file = self.modules / "modules.alias"
+        if alias_file.exists():
+            for line in alias_file.read_text().splitlines():
+                parts = line.split()
+                if len(parts) == 3 and parts[0] == "alias":
+                    aliases.setdefault(parts[1], []).append(module_name(parts[2]))
+        soft = {}
+        for line in softdep.read_text().splitlines():
+            parts = line.split()
+            if len(parts) < 3 or parts[0] != "softdep" or "pre:" not in parts:
+                continue
+            pre = parts[parts.index("pre:") + 1:]
+            pre = pre[:pre.index("post:")] if "post:" in pre else pre
+            for name in pre:
+                found = [name] if name in deps else sorted(
+                    (m for m in aliases.get(name, []) if m in deps),
+                    key=lambda m: not m.endswith("_generic"))
+                if found:
+                    soft.setdefault(module_name(parts[1]), []).append(found[0])
+        return soft
 
 
 def module_name(path):

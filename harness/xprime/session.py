@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import guest
-from .setup import REPO, SetupError, say
+from .setup import REPO, SetupError, cache_dir, key_of, say
 from .sidroot import BUILD_DIR, GUEST_BUILD, in_root
 
 # Upstream tests for these drivers, from igt-gpu-tools-tests (FACTS §8).
@@ -94,19 +94,34 @@ def resolve_filters(filters, tests):
     return lines
 
 
-def write_job(job_dir, mode, results, logs, boot_no, tests, test_list, name):
+GUEST_JOB = "/xprime/job"
+TEST_ROOT = "igt-root"
+
+
+def write_test_root(job_dir, tests):
+    """The tests as igt_runner expects them: links to the binaries (as the
+    guest sees them) and test-list.txt. Made on the host, once per
+    configuration: in the guest, one process per link over 9p cost seconds."""
+    root = job_dir / TEST_ROOT
+    for name, path in tests.items():
+        link = root / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(path)
+    (root / "test-list.txt").write_text("TESTLIST\n" + " ".join(tests) + "\nEND TESTLIST\n")
+
+
+def write_job(job_dir, mode, results, test_list, name):
     env = {
         "MODE": mode,
         "RESULTS": f"/xprime/results/{results}",
-        "LOGDIR": f"/xprime/results/{logs}",
-        "BOOT": str(boot_no),
+        "TEST_ROOT": f"{GUEST_JOB}/{TEST_ROOT}",
         # Images of mismatching contents, for every boot of the configuration.
         "FRAMES": f"/xprime/results/{name}/frames",
         # The host channel (guest.HostChannel), the guest's second serial port.
         "HOST_PORT": "/dev/ttyS1",
-        "TESTS": "\n".join(f"{n} {p}" for n, p in tests.items()),
         "RUNNER_OPTS": " ".join(RUNNER_OPTS + ["-n", name]
-                                + (["--test-list", "/xprime/job/test-list"] if test_list else [])),
+                                + (["--test-list", f"{GUEST_JOB}/test-list"]
+                                   if test_list else [])),
     }
     (job_dir / "job.env").write_text(
         "".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()))
@@ -124,21 +139,54 @@ class Crash:
     suspect: bool = False
 
 
-class Guest:
-    """Boots one configuration with the shares of a run directory."""
+# Bump when what guest/init does before "ready" changes in a way its inputs
+# below do not show.
+SAVED_STATE_FORMAT = 1
 
-    def __init__(self, config, run_dir, qemu, initrd, sid_root, tests, qemu_env=None):
+
+def saved_state(config, qemu, initrd, root_image, shares):
+    """The Snapshot of @config's guest at "ready", kept in the cache across
+    runs and named by all that makes that state: QEMU, the kernel, the
+    initramfs (guest/init is in it), the root image, the machine and the
+    devices. The shares' host paths are not in it: nothing is mounted yet."""
+    def identity(path):
+        stat = Path(path).stat()
+        return [str(path), stat.st_size, stat.st_mtime_ns]
+
+    key = key_of(SAVED_STATE_FORMAT, identity(qemu.binary), identity(config.kernel.vmlinuz),
+                 identity(initrd), identity(root_image), repr(config.machine), guest.CMDLINE,
+                 [(s.tag, s.writable) for s in shares])
+    directory = cache_dir() / "saved-states"
+    directory.mkdir(exist_ok=True)
+    # One state per configuration: older ones are of inputs gone by.
+    for old in directory.glob(f"{config.name}-*.state"):
+        if old.name != f"{config.name}-{key}.state":
+            guest.Snapshot(old).discard()
+    return guest.Snapshot(directory / f"{config.name}-{key}.state")
+
+
+class Guest:
+    """Boots one configuration with the shares of a run directory. The
+    first boot saves the guest's state once its drivers are bound (where the
+    machine allows), and every boot after it starts from there: a crash then
+    costs a restore, not a boot."""
+
+    def __init__(self, config, run_dir, qemu, initrd, sid_root, root_image, tests,
+                 qemu_env=None):
         self.config, self.run_dir, self.qemu, self.initrd = config, run_dir, qemu, initrd
+        self.sid_root, self.root_image = sid_root, root_image
         self.tests, self.qemu_env = tests, qemu_env
         self.job_dir = Path(tempfile.mkdtemp(prefix="xprime-job-"))
+        write_test_root(self.job_dir, tests)
         self.shares = [
-            guest.Share("root", sid_root),
             guest.Share("modules", config.kernel.path / "modules"),
             guest.Share("src", REPO),
             guest.Share("build", BUILD_DIR),
             guest.Share("job", self.job_dir),
             guest.Share("results", run_dir, writable=True),
         ]
+        self.snapshot = (saved_state(config, qemu, initrd, root_image, self.shares)
+                         if config.machine.snapshots else None)
         self.boots = 0
 
     def close(self):
@@ -146,8 +194,7 @@ class Guest:
 
     def boot(self, mode, results, logs, test_list):
         self.boots += 1
-        write_job(self.job_dir, mode, results.relative_to(self.run_dir),
-                  logs.relative_to(self.run_dir), self.boots, self.tests, test_list,
+        write_job(self.job_dir, mode, results.relative_to(self.run_dir), test_list,
                   self.config.name)
         say(f"[{self.config.name}] boot {self.boots}: {mode} {results.name}")
         name = self.config.name
@@ -155,20 +202,26 @@ class Guest:
         result = guest.boot(self.qemu, self.config.machine, self.config.kernel, self.initrd,
                             self.shares, logs / f"console-boot{self.boots}.log",
                             [results / "results.json", results], host=host,
-                            env=self.qemu_env)
-        say(f"[{self.config.name}] boot {self.boots} ended by {result.ending} "
-            f"after {result.seconds:.0f} s")
+                            env=self.qemu_env, root_image=self.root_image,
+                            snapshot=self.snapshot)
+        (logs / f"drivers-boot{self.boots}.txt").write_text(
+            "".join(f"{card} {driver}\n" for card, driver in result.drivers))
+        for note in result.notes:
+            say(f"[{self.config.name}] boot {self.boots}: {note}")
+        start = "from its saved state" if result.restored else "booted"
+        say(f"[{self.config.name}] boot {self.boots} ({start}) ended by {result.ending} "
+            f"after {result.seconds:.1f} s")
         return result
 
 
-def run_config(config, run_dir, qemu, initrd, sid_root, filters=(), extra_tests=None,
-               qemu_env=None):
+def run_config(config, run_dir, qemu, initrd, sid_root, root_image, filters=(),
+               extra_tests=None, qemu_env=None):
     tests = all_tests()
     tests.update(extra_tests or {})
     test_list = resolve_filters(filters, tests)
     outcome = Outcome(config, run_dir / config.name, run_dir / "logs" / config.name)
     outcome.logs.mkdir(parents=True, exist_ok=True)
-    vm = Guest(config, run_dir, qemu, initrd, sid_root, tests, qemu_env)
+    vm = Guest(config, run_dir, qemu, initrd, sid_root, root_image, tests, qemu_env)
     try:
         run_to_end(vm, outcome, outcome.results, test_list, resumable=True)
         retry_suspect_crashes(vm, outcome)
@@ -308,9 +361,12 @@ def full_name(culprit, tests):
 
 def generate_results(vm, results):
     """igt_results over a run that ended in a crash (igt_resume would not)."""
-    in_root(vm.shares[0].path, f"igt_results /xprime/results/{results.relative_to(vm.run_dir)}",
+    in_root(vm.sid_root, f"igt_results /xprime/results/{results.relative_to(vm.run_dir)}",
             vm.run_dir / "logs" / "igt_results.log", "igt_results",
             binds={vm.run_dir: "/xprime/results"})
+
+
+RESULT_NAME = re.compile(r"^igt@[\w/-]+(@[\w-]+){0,2}$")
 
 
 def merge_results(main, followup, name, only_dynamic=False):
@@ -323,6 +379,10 @@ def merge_results(main, followup, name, only_dynamic=False):
     extra = json.loads(extra_json.read_text())["tests"]
     key = name.lower()
     for test, entry in extra.items():
+        if not RESULT_NAME.match(test):
+            # igt_results' record of the test-list line itself ("...@*,!a"),
+            # left when a crash came before the subtest's own output.
+            continue
         mine = data["tests"].get(test)
         ours = test.startswith(key + "@") or (test == key and not only_dynamic)
         if ours and (mine is None or mine.get("result") in (None, "incomplete")):
