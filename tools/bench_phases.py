@@ -29,7 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 STAMP = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$")
 # Guest marks (guest/init, guest/run-job) and kernel lines, in boot order.
 MARKS = [
-    ("kernel", re.compile(r"Run /init as init process")),
+    # The kernel's own "Run /init" is below the boot's console level.
+    ("kernel, to /init", re.compile(r"xprime-guest: init$|Run /init as init process")),
     ("modules loaded", re.compile(r"xprime-guest: modules loaded")),
     ("userland mounted", re.compile(r"xprime-guest: userland ready")),
     ("drivers bound", re.compile(r"xprime-guest: drivers:")),
