@@ -245,6 +245,9 @@ def run_to_end(vm, outcome, results, test_list, resumable):
         before = jobs_started(results)
         result = vm.boot(mode, results, outcome.logs, test_list)
         outcome.boots.append(result)
+        if result.ending == "tests-done":
+            generate_results(vm, results)
+            return crashes
         if result.ending == "poweroff" and (results / "results.json").exists():
             return crashes
         if result.culprit and result.ending in ("panic", "watchdog"):
@@ -360,7 +363,8 @@ def full_name(culprit, tests):
 
 
 def generate_results(vm, results):
-    """igt_results over a run that ended in a crash (igt_resume would not)."""
+    """igt_results on the host, for a run whose guest ended in a crash or as
+    soon as its tests were done (guest.TESTS_DONE)."""
     in_root(vm.sid_root, f"igt_results /xprime/results/{results.relative_to(vm.run_dir)}",
             vm.run_dir / "logs" / "igt_results.log", "igt_results",
             binds={vm.run_dir: "/xprime/results"})
