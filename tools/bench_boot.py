@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: a bare boot-to-poweroff of the guest's kernel and devices.
 
-The same QEMU, kernel, machine and devices (the root image's disk too) as
-./xprime run, with an initramfs whose init powers off at once: the floor under every boot of a run. Prints
+The same QEMU, kernel, command line, machine and devices (the root image's
+disk too) as ./xprime run, with an initramfs whose init powers off at once: the floor under every boot of a run. Prints
 the wall time of each boot and QEMU's peak RSS.
 
 Usage: tools/bench_boot.py [--kernel KERNEL] [--machine plain|virgl] [--boots 5]
@@ -62,7 +62,7 @@ def main():
         initrd = bare_initrd(tmp)
         console = Path(tmp) / "console.log"
         cmd = guest.qemu_command(q, machine, k, initrd, [], console,
-                                 Path(tmp) / "qmp", "console=ttyS0 panic=-1 loglevel=4",
+                                 Path(tmp) / "qmp", guest.CMDLINE,
                                  root_image=root_image)
         for _ in range(args.boots):
             start = time.monotonic()

@@ -58,6 +58,29 @@ def console_marks(console):
     return found
 
 
+SUBTEST_START = re.compile(r"\[IGT\] [\w-]+: starting (dynamic )?subtest")
+PANIC_LINE = re.compile(r"Kernel panic - not syncing")
+
+
+def host_times(console, timing):
+    """Host clock of the first subtest start and of the panic line: after
+    "go" the guest's clock maps onto the host's through the go mark."""
+    marks = console_marks(console)
+    if "go" not in timing or "go" not in marks or "started" not in timing:
+        return None, None
+    origin = timing["started"] + timing["go"] - marks["go"]
+    first = panic = None
+    for line in console.read_text(errors="replace").splitlines():
+        m = STAMP.match(line.rstrip("\r"))
+        if not m or float(m[1]) < marks["go"]:
+            continue
+        if first is None and SUBTEST_START.search(m[2]):
+            first = origin + float(m[1])
+        if panic is None and PANIC_LINE.search(m[2]):
+            panic = origin + float(m[1])
+    return first, panic
+
+
 def boot_phases(console):
     timing_file = console.with_name(console.name.replace(".log", ".timing.json"))
     timing = json.loads(timing_file.read_text()) if timing_file.exists() else {}
@@ -110,8 +133,13 @@ def report(run_dir, wall=None, started=None):
                           key=lambda c: int(re.search(r"(\d+)", c.name)[1]))
         print(f"== {logs.name}: {len(consoles)} boot(s)")
         in_guests = 0.0
+        crash_costs, panic_at = [], None
         for console in consoles:
             timing, rows = boot_phases(console)
+            first, panic = host_times(console, timing)
+            if panic_at is not None and first is not None:
+                crash_costs.append(first - panic_at)
+            panic_at = panic
             end = timing.get("end")
             if end is not None:
                 in_guests += end
@@ -123,6 +151,10 @@ def report(run_dir, wall=None, started=None):
                   + (f"{end:.2f} s" if end is not None else "no host timing"))
             for name, seconds in rows:
                 print(f"      {name:26} {seconds:6.2f} s")
+        if crash_costs:
+            print(f"   crashes: {len(crash_costs)}, panic line to the next subtest's start: "
+                  f"median {sorted(crash_costs)[len(crash_costs) // 2]:.2f} s, "
+                  f"max {max(crash_costs):.2f} s")
         subtests, count = leaf_seconds(run_dir / logs.name)
         print(f"   in guests {in_guests:.1f} s; in subtests {subtests:.1f} s ({count} results), "
               f"everything else {in_guests - subtests:.1f} s")

@@ -285,10 +285,11 @@ def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, h
 # starting subtest" lines (KERN_INFO, written to /dev/kmsg) from rate
 # limiting; guest/init raises the console's level to 7 to show them, the
 # boot's own chatter stays in the kernel log (loglevel=4: warnings, oopses
-# and panics still reach the console). Three serial ports: see
-# qemu_command().
+# and panics still reach the console). cryptomgr.notests: the crypto
+# self-tests of Debian's kernel took seconds of a TCG boot, and no crossing
+# uses the crypto API. Three serial ports: see qemu_command().
 CMDLINE = ("console=ttyS0 panic=-1 oops=panic loglevel=4 printk.devkmsg=on "
-           "rdinit=/init 8250.nr_uarts=3")
+           "cryptomgr.notests rdinit=/init 8250.nr_uarts=3")
 
 
 class Control:
