@@ -1,5 +1,6 @@
 """The console log tells how a boot ended and which subtest was running."""
 
+import json
 import tempfile
 import unittest
 from pathlib import Path
@@ -81,18 +82,39 @@ class TestAnalyse(unittest.TestCase):
         self.assertEqual(result.ending, "qemu-failed")
 
 
+def fake_qemu(script):
+    class FakeQemu:
+        binary = Path(__file__).with_name(script)
+
+        @staticmethod
+        def data_args():
+            return []
+    return FakeQemu
+
+
+class FakeKernel:
+    vmlinuz = Path("/nonexistent/vmlinuz")
+
+
+class TestReadyGo(unittest.TestCase):
+    def test_go_then_tests_done_ends_the_boot(self):
+        machine = guest.Machine("fake", vga=[], display=[], snapshots=False)
+        with tempfile.TemporaryDirectory() as tmp:
+            console = Path(tmp) / "console.log"
+            result = guest.boot(fake_qemu("fake_qemu_ready.py"), machine, FakeKernel,
+                                Path("/nonexistent/initrd"), [], console, [],
+                                stall_timeout=20, max_seconds=30)
+            timing = json.loads(console.with_suffix(".timing.json").read_text())
+        self.assertEqual(result.ending, "tests-done")
+        self.assertLess(result.seconds, 15)
+        self.assertEqual(result.drivers, [["card0", "vgem"], ["card1", "vmwgfx"]])
+        self.assertLessEqual(timing["ready"], timing["go"])
+        self.assertFalse(result.restored)
+
+
 class TestWatchdog(unittest.TestCase):
     def test_stuck_guest_is_ended_with_its_culprit(self):
-        class FakeQemu:
-            binary = Path(__file__).with_name("fake_qemu.py")
-
-            @staticmethod
-            def data_args():
-                return []
-
-        class FakeKernel:
-            vmlinuz = Path("/nonexistent/vmlinuz")
-
+        FakeQemu = fake_qemu("fake_qemu.py")
         machine = guest.Machine("fake", vga=[], display=[])
         with tempfile.TemporaryDirectory() as tmp:
             console = Path(tmp) / "console.log"

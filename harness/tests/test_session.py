@@ -1,14 +1,54 @@
 """Filters, names and the results.json bookkeeping of a run."""
 
 import json
+import os
 import tempfile
 import unittest
 from pathlib import Path
+from types import SimpleNamespace
+from unittest import mock
 
 from xprime import guest, session
 
 TESTS = {"prime_cross": "/x/prime_cross", "vmwgfx/vmw_prime": "/y/vmw_prime",
          "vgem_basic": "/y/vgem_basic"}
+
+
+class TestSavedState(unittest.TestCase):
+    """A saved guest state is found again only for the same inputs."""
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp())
+        self.env = mock.patch.dict(os.environ, {"XPRIME_CACHE": str(self.tmp / "cache")})
+        self.env.start()
+        for name in ("qemu", "vmlinuz", "initrd", "root.erofs"):
+            (self.tmp / name).write_text(name)
+        self.qemu = SimpleNamespace(binary=self.tmp / "qemu")
+        machine = guest.Machine("m", vga=["-device", "x"], display=[])
+        self.config = session.Config("k", SimpleNamespace(vmlinuz=self.tmp / "vmlinuz"), machine)
+        self.shares = [guest.Share("job", self.tmp), guest.Share("results", self.tmp, True)]
+
+    def tearDown(self):
+        self.env.stop()
+
+    def state(self, shares=None):
+        return session.saved_state(self.config, self.qemu, self.tmp / "initrd",
+                                   self.tmp / "root.erofs", shares or self.shares)
+
+    def test_same_inputs_same_state_other_share_paths_too(self):
+        first = self.state()
+        moved = [guest.Share(s.tag, Path("/elsewhere"), s.writable) for s in self.shares]
+        self.assertEqual(first.path, self.state(moved).path)
+
+    def test_new_initramfs_new_state_and_the_old_one_gone(self):
+        first = self.state()
+        first.path.write_text("state")
+        first.drivers_file.write_text("card0=vgem\n")
+        (self.tmp / "initrd").write_text("another init")
+        second = self.state()
+        self.assertNotEqual(first.path, second.path)
+        self.assertFalse(first.path.exists())
+        self.assertFalse(first.drivers_file.exists())
 
 
 class TestFilters(unittest.TestCase):
