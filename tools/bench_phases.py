@@ -134,8 +134,13 @@ def report(run_dir, wall=None, started=None):
         print(f"== {logs.name}: {len(consoles)} boot(s)")
         in_guests = 0.0
         crash_costs, panic_at = [], None
+        gaps, previous_end = [], None
         for console in consoles:
             timing, rows = boot_phases(console)
+            if "started" in timing:
+                if previous_end is not None:
+                    gaps.append(timing["started"] - previous_end)
+                previous_end = timing["started"] + timing.get("end", 0)
             first, panic = host_times(console, timing)
             if panic_at is not None and first is not None:
                 crash_costs.append(first - panic_at)
@@ -155,6 +160,9 @@ def report(run_dir, wall=None, started=None):
             print(f"   crashes: {len(crash_costs)}, panic line to the next subtest's start: "
                   f"median {sorted(crash_costs)[len(crash_costs) // 2]:.2f} s, "
                   f"max {max(crash_costs):.2f} s")
+        if gaps:
+            print(f"   host work between boots: {sum(gaps):.1f} s in all, median "
+                  f"{sorted(gaps)[len(gaps) // 2]:.2f} s, max {max(gaps):.2f} s")
         subtests, count = leaf_seconds(run_dir / logs.name)
         print(f"   in guests {in_guests:.1f} s; in subtests {subtests:.1f} s ({count} results), "
               f"everything else {in_guests - subtests:.1f} s")

@@ -42,6 +42,7 @@ class TestAnalyse(unittest.TestCase):
         self.assertEqual(result.ending, "panic")
         self.assertEqual(result.culprit.name, "igt@prime_cross@import@vmwgfx-to-vgem")
         self.assertEqual(result.culprit.earlier_dynamics, ["vgem-to-vgem"])
+        self.assertEqual(result.culprit.finished, {"vgem-to-vgem": "SUCCESS"})
         self.assertTrue(result.oops.startswith("BUG: kernel NULL pointer dereference"))
         self.assertIn("vmw_gem_object_get_sg_table", result.oops)
         self.assertEqual(result.task, "prime_cross")

@@ -174,6 +174,25 @@ class TestResults(unittest.TestCase):
         tests = self.read()["tests"]
         self.assertEqual(tests["igt@prime_cross@import@vmwgfx-to-vgem"]["result"], "fail")
 
+    def test_finished_before_the_crash_recorded_from_the_kernel_log(self):
+        # libigt logged both as finished; igt_runner recorded only the first
+        # before vmwgfx-to-vmwgfx oopsed.
+        culprit = guest.Culprit("prime_cross", "import", "vmwgfx-to-vmwgfx",
+                                ["vgem-to-vgem", "vgem-to-vmwgfx"],
+                                {"vgem-to-vgem": "FAIL", "vgem-to-vmwgfx": "FAIL"})
+        outcome = session.Outcome(None, self.results, self.tmp)
+        outcome.crashes.append(session.Crash(
+            "igt@prime_cross@import@vmwgfx-to-vmwgfx", culprit, 4, "BUG: x"))
+        session.record_finished(outcome)
+        tests = self.read()["tests"]
+        self.assertEqual(tests["igt@prime_cross@import@vgem-to-vgem"]["result"], "pass")
+        self.assertEqual(tests["igt@prime_cross@import@vgem-to-vmwgfx"]["result"], "fail")
+        self.assertIn("result from the kernel log",
+                      tests["igt@prime_cross@import@vgem-to-vmwgfx"]["out"])
+        # ... so the follow-up leaves it out.
+        self.assertIn("!vgem-to-vmwgfx",
+                      session.followup_pattern(outcome, "igt@prime_cross@import"))
+
     def test_followup_pattern_record_is_no_result(self):
         # A follow-up's crash before the subtest wrote anything leaves
         # igt_results' record of the test-list line itself.

@@ -33,6 +33,8 @@ REPORT_PRELUDE = re.compile(r"^(BUG: |#PF: |PGD |general protection fault|kernel
 IGT_START = re.compile(
     r"\[IGT\] (?P<test>[\w-]+): starting (?P<kind>dynamic )?subtest (?P<name>[\w@-]+)")
 IGT_EXECUTING = re.compile(r"\[IGT\] (?P<test>[\w-]+): executing")
+IGT_FINISHED = re.compile(r"\[IGT\] (?P<test>[\w-]+): finished dynamic subtest "
+                          r"(?P<name>[\w@-]+), (?P<result>[A-Z]+)")
 READY = re.compile(r"xprime-guest: ready\r?$", re.M)
 # igt_runner (or igt_resume) has run every job and starts writing
 # results.json: under TCG, over the write-through share, that took minutes
@@ -511,6 +513,10 @@ class Culprit:
     subtest: str
     dynamic: str = ""
     earlier_dynamics: list = field(default_factory=list)  # same subtest, before it
+    # Earlier dynamic subtests libigt logged as finished: name -> its word
+    # (SUCCESS, FAIL, SKIP). igt_runner may not have recorded them when the
+    # kernel went down a moment later.
+    finished: dict = field(default_factory=dict)
 
     @property
     def name(self):
@@ -523,6 +529,10 @@ def culprit(lines):
     for line in lines:
         if IGT_EXECUTING.search(line):
             found = None
+            continue
+        done = IGT_FINISHED.search(line)
+        if done and found and found.binary == done["test"] and done["name"] == found.dynamic:
+            found.finished[done["name"]] = done["result"]
             continue
         m = IGT_START.search(line)
         if not m:

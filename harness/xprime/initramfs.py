@@ -7,6 +7,7 @@ TCG (FACTS §9: debian-6.12 bound its drivers at 9.0 s loading them over 9p).
 Kernels built from source have all of them built in, and need none.
 """
 
+import gzip
 import lzma
 import stat
 from pathlib import Path
@@ -62,6 +63,12 @@ def initramfs_for(kernel):
                 data = path.read_bytes()
                 if path.name.endswith(".xz"):
                     data = lzma.decompress(data)
+                elif path.name.endswith(".gz"):
+                    data = gzip.decompress(data)
+                elif not path.name.endswith(".ko"):
+                    # Python's standard library reads xz and gzip, not zstd.
+                    raise SetupError(f"{path}: cannot uncompress it for the initramfs "
+                                     "(modules as .ko, .ko.xz or .ko.gz)")
                 name = path.name.split(".ko")[0] + ".ko"
                 entries.append(newc_entry(f"modules/{name}", stat.S_IFREG | 0o644,
                                           data, ino))

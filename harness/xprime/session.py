@@ -225,6 +225,7 @@ def run_config(config, run_dir, qemu, initrd, sid_root, root_image, filters=(),
     try:
         run_to_end(vm, outcome, outcome.results, test_list, resumable=True)
         retry_suspect_crashes(vm, outcome)
+        record_finished(outcome)
         rerun_after_dynamic_crashes(vm, outcome, test_list)
     finally:
         vm.close()
@@ -324,12 +325,46 @@ def rerun_after_dynamic_crashes(vm, outcome, test_list):
         say(f"[{vm.config.name}] follow-up {count}: the rest of "
             + (pending[0] if len(pending) == 1 else f"{len(pending)} subtests"))
         again = run_to_end(vm, outcome, results, lines, resumable=False)
+        record_finished(outcome)
         crashed = [c.name.rsplit("@", 1)[0] for c in again if c.culprit.dynamic]
         done = pending if not crashed else pending[:pending.index(crashed[0])]
         for subtest in done + crashed[:1]:
             merge_results(outcome.results, results, subtest, only_dynamic=True)
         # The crashed subtest and those after it, which did not run.
         pending = pending[len(done):] if crashed else []
+
+
+# libigt's words for a dynamic subtest's end, as igt_runner would record them.
+IGT_RESULTS = {"SUCCESS": "pass", "FAIL": "fail", "SKIP": "skip"}
+
+
+def record_finished(outcome):
+    """Record the dynamic subtests that libigt logged as finished just before
+    a crash but whose record igt_runner had not written yet (the next
+    dynamic subtest oopsed within a fraction of a second). Running them
+    again in a follow-up would change what the kernel holds when the
+    subtests after them run, so their result comes from the kernel log."""
+    path = outcome.results / "results.json"
+    if not path.exists():
+        return
+    data = json.loads(path.read_text())
+    changed = False
+    for crash in outcome.crashes:
+        subtest = crash.name.rsplit("@", 1)[0].lower()
+        for dynamic, word in crash.culprit.finished.items():
+            key = f"{subtest}@{dynamic.lower()}"
+            if word not in IGT_RESULTS or data["tests"].get(key, {}).get(
+                    "result") not in (None, "incomplete", "notrun"):
+                continue
+            data["tests"][key] = {
+                "result": IGT_RESULTS[word], "err": "", "dmesg": "",
+                "out": (f"xprime: result from the kernel log (\"finished dynamic subtest "
+                        f"{dynamic}, {word}\"): igt_runner had not recorded it when "
+                        f"{crash.name} took the kernel down (boot {crash.boot}, "
+                        f"console-boot{crash.boot}.log)\n")}
+            changed = True
+    if changed:
+        path.write_text(json.dumps(data, indent=2))
 
 
 def followup_pattern(outcome, subtest):
