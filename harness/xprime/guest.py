@@ -294,6 +294,10 @@ CMDLINE = ("console=ttyS0 panic=-1 oops=panic loglevel=4 printk.devkmsg=on "
            "cryptomgr.notests rdinit=/init 8250.nr_uarts=3")
 
 
+# Seconds a saved state may take to load before the boot starts afresh.
+RESTORE_TIMEOUT = 60
+
+
 class Control:
     """The host's side of the control port: says "go" to guest/init."""
 
@@ -374,9 +378,14 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
                     ready = restored(qmp)
                 else:
                     ready = READY.search(_tail(console)) is not None
+                if not ready and restoring and now - start > RESTORE_TIMEOUT:
+                    # Loading a saved state takes under a second: boot afresh.
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    break
                 if ready:
                     timing.setdefault("ready", now - start)
-                    if snapshot is not None and not restoring:
+                    if snapshot is not None and not restoring and "saved" not in timing:
                         why = save_state(qmp, snapshot,
                                          _drivers_line(console.read_text(errors="replace")))
                         timing["saved"] = time.monotonic() - start
