@@ -58,7 +58,8 @@ def console_marks(console):
     return found
 
 
-SUBTEST_START = re.compile(r"\[IGT\] [\w-]+: starting (dynamic )?subtest")
+# The next test running after a crash: a binary starting, or a subtest.
+SUBTEST_START = re.compile(r"\[IGT\] [\w-]+: (executing|starting (dynamic )?subtest)")
 PANIC_LINE = re.compile(r"Kernel panic - not syncing")
 
 
@@ -157,7 +158,7 @@ def report(run_dir, wall=None, started=None):
             for name, seconds in rows:
                 print(f"      {name:26} {seconds:6.2f} s")
         if crash_costs:
-            print(f"   crashes: {len(crash_costs)}, panic line to the next subtest's start: "
+            print(f"   crashes: {len(crash_costs)}, panic line to the next test's start: "
                   f"median {sorted(crash_costs)[len(crash_costs) // 2]:.2f} s, "
                   f"max {max(crash_costs):.2f} s")
         if gaps:
