@@ -7,14 +7,16 @@ breaks every boot into phases from the guest console's kernel timestamps
 harness's own clock (console-bootN.timing.json): host work before QEMU,
 firmware and kernel, initramfs (modules), userland mounted, drivers bound,
 the state saved, shares mounted, igt_runner started, the subtests,
-results synced, power-off, host work after. Then, per configuration, time
-in subtests (results.json) against everything else.
+results synced, power-off, host work after. Then, per configuration: each
+crash's cost from the panic line to the next test's start, the host's work
+between boots, and the time in subtests (results.json) against everything
+else.
 
 The guest's clock runs with the host's under TCG, so the firmware phase is
 QEMU's wall time to "ready" less the guest's own time to it.
 
 Usage: tools/bench_phases.py [--results DIR] [-- ./xprime run ARGS...]
-  e.g. tools/bench_phases.py --kernel 6.12-debug prime_cross@import@vgem-to-vmwgfx
+  e.g. tools/bench_phases.py -- --kernel 6.12-debug prime_cross@import@vgem-to-vmwgfx
 """
 
 import argparse
