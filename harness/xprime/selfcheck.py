@@ -5,7 +5,8 @@
 2. unit tests of the harness (harness/tests, host Python);
 3. an integration test in a real guest: the three drivers bind, a crossing
    passes, a subtest that takes the kernel down is recorded as a crash, and
-   the subtests after it, dynamic ones included, still run.
+   the subtests after it, dynamic ones included, still run, in boots that
+   start from the guest's saved state.
 """
 
 import json
@@ -82,6 +83,10 @@ def run(args):
     run_dir = new_run_dir("check")
     outcome = env.run(kern, run_dir, INTEGRATION_FILTERS, extra_tests=SELFTEST)
     print(report.summary(outcome))
+    # A crash costs a restore of the state saved at "ready", not a boot.
+    tally.check(len(outcome.boots) > 1 and all(b.restored for b in outcome.boots[1:]),
+                "every boot after the first starts from the saved guest state: "
+                + ", ".join("restored" if b.restored else "booted" for b in outcome.boots))
     bound = {driver for _, driver in report.bound_drivers(outcome)}
     tally.check(DRIVERS <= bound, f"drivers bound: {', '.join(sorted(bound)) or 'none'}")
     tests = report.load_results(outcome)
