@@ -143,6 +143,9 @@ class TestResults(unittest.TestCase):
             "igt@a@noise-and-fail": {"result": "dmesg-fail", "dmesg": noise},
             "igt@a@real": {"result": "dmesg-warn",
                            "dmesg": noise + "\n<4> [31.0] WARNING: CPU: 0 PID: 1 at x.c:1"},
+            "igt@a@clocksource": {"result": "dmesg-warn", "dmesg": (
+                "<4> [8.8] clocksource: Long readout interval, skipping watchdog check: "
+                "cs_nsec: 1004616643 wd_nsec: 1004603936")},
         })
         session.finish_results(session.Outcome(None, self.results, self.tmp))
         tests = self.read()["tests"]
@@ -150,6 +153,7 @@ class TestResults(unittest.TestCase):
         self.assertIn("host-load noise", tests["igt@a@noise"]["out"])
         self.assertEqual(tests["igt@a@noise-and-fail"]["result"], "fail")
         self.assertEqual(tests["igt@a@real"]["result"], "dmesg-warn")
+        self.assertEqual(tests["igt@a@clocksource"]["result"], "pass")
 
     def test_followup_merged_only_for_its_subtest(self):
         followup = self.tmp / "followup-1"
