@@ -14,6 +14,31 @@ TESTS = {"prime_cross": "/x/prime_cross", "vmwgfx/vmw_prime": "/y/vmw_prime",
          "vgem_basic": "/y/vgem_basic"}
 
 
+class TestNames(unittest.TestCase):
+    DOCUMENTED = {"prime_cross": {"import": ["vgem-to-vgem", "vgem-to-vmwgfx"]},
+                  "prime_import": {"bad-fd": None}}
+
+    def test_misspelt_subtest_and_dynamic_subtest_name_what_exists(self):
+        with self.assertRaises(session.UsageError) as err:
+            session.check_names(["igt@prime_cross@imprt"], self.DOCUMENTED)
+        self.assertIn("its subtests: import", str(err.exception))
+        with self.assertRaises(session.UsageError) as err:
+            session.check_names(["igt@prime_cross@import@vgem-to-nothing"], self.DOCUMENTED)
+        self.assertIn("vgem-to-vgem, vgem-to-vmwgfx", str(err.exception))
+
+    def test_known_names_and_unlisted_ones_pass(self):
+        session.check_names(["igt@prime_cross@import@vgem-to-vmwgfx", "igt@prime_cross",
+                             "igt@prime_import@bad-fd@vgem-pipe",
+                             "igt@vmwgfx/vmw_prime@basic-vgem"], self.DOCUMENTED)
+
+    def test_unmatched_after_the_run(self):
+        results = {"igt@vgem_basic@create": {}, "igt@prime_device@importer-device-read": {}}
+        self.assertEqual(session.unmatched(
+            ["igt@vgem_basic@create", "igt@vgem_basic@craete",
+             "igt@prime_device@importer-device-read@vgem-to-virtio-gpu"], results),
+            ["igt@vgem_basic@craete"])
+
+
 class TestSavedState(unittest.TestCase):
     """A saved guest state is found again only for the same inputs."""
 

@@ -7,6 +7,7 @@ boots again and lets igt_resume carry on after the culprit. Nothing that ran
 before or after the culprit is lost.
 """
 
+import importlib.util
 import json
 import re
 import shlex
@@ -108,6 +109,56 @@ def write_test_root(job_dir, tests):
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(path)
     (root / "test-list.txt").write_text("TESTLIST\n" + " ".join(tests) + "\nEND TESTLIST\n")
+
+
+def documented_subtests():
+    """{test: {subtest: [dynamic subtest names, or None when not listed]}}
+    of the project's tests, from their SUBTEST: doc comments, which meson
+    test keeps equal to each binary's --list-subtests (tools/testplan.py)."""
+    spec = importlib.util.spec_from_file_location("testplan", REPO / "tools" / "testplan.py")
+    testplan = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(testplan)
+    listed = {t.split("/")[-1]: t for t in project_tests()}
+    names = {}
+    for test in testplan.load_tests(REPO / "tests"):
+        names[listed.get(test.binary, test.binary)] = {
+            sub.name: [d for d, _ in sub.dynamic()] or None for sub in test.subtests}
+    return names
+
+
+def check_names(lines, documented):
+    """Refuse a test-list line whose subtest or dynamic subtest the test
+    does not have, naming those it has: before any boot, not after a run
+    that tested nothing."""
+    for line in lines:
+        parts = line.split("@")
+        test, rest = parts[1], parts[2:]
+        if not rest or test not in documented:
+            continue
+        subtests = {name.lower(): dynamic for name, dynamic in documented[test].items()}
+        if rest[0].lower() not in subtests:
+            raise UsageError(f"{test} has no subtest {rest[0]!r}; its subtests: "
+                             f"{', '.join(documented[test])}")
+        dynamic = subtests[rest[0].lower()]
+        if (len(rest) > 1 and dynamic is not None
+                and rest[1].lower() not in [d.lower() for d in dynamic]):
+            raise UsageError(f"{test}@{rest[0]} has no dynamic subtest {rest[1]!r}; its "
+                             f"dynamic subtests: {', '.join(dynamic)}")
+
+
+def unmatched(lines, results):
+    """Test-list lines that no result answers (a name the harness could not
+    check before the run: an upstream test's subtest). A dynamic subtest is
+    answered by its subtest's own result too: a subtest that skips as a
+    whole runs none of its dynamic subtests."""
+    names = [n.lower() for n in results]
+
+    def answered(line):
+        return any(n == line or n.startswith(line + "@") for n in names)
+
+    return [line for line in lines
+            if not answered(line.lower())
+            and not (line.count("@") == 3 and answered(line.lower().rsplit("@", 1)[0]))]
 
 
 def write_job(job_dir, mode, results, test_list, name):
