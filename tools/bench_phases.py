@@ -28,6 +28,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "harness"))
+
+from xprime import expect  # noqa: E402
 STAMP = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$")
 # Guest marks (guest/init, guest/run-job) and kernel lines, in boot order.
 MARKS = [
@@ -47,16 +50,23 @@ MARKS = [
 ]
 
 
-def console_marks(console):
-    """{mark: guest seconds} of the first line of each mark."""
-    found = {}
+def stamped_lines(console):
+    """[(guest seconds, text)] of the console's kernel-timestamped lines."""
+    lines = []
     for line in console.read_text(errors="replace").splitlines():
         m = STAMP.match(line.rstrip("\r"))
-        if not m:
-            continue
+        if m:
+            lines.append((float(m[1]), m[2]))
+    return lines
+
+
+def console_marks(lines):
+    """{mark: guest seconds} of the first line of each mark."""
+    found = {}
+    for seconds, text in lines:
         for name, pattern in MARKS:
-            if name not in found and pattern.search(m[2]):
-                found[name] = float(m[1])
+            if name not in found and pattern.search(text):
+                found[name] = seconds
     return found
 
 
@@ -65,29 +75,26 @@ SUBTEST_START = re.compile(r"\[IGT\] [\w-]+: (executing|starting (dynamic )?subt
 PANIC_LINE = re.compile(r"Kernel panic - not syncing")
 
 
-def host_times(console, timing):
-    """Host clock of the first subtest start and of the panic line: after
+def host_times(lines, marks, timing):
+    """Host clock of the first test start and of the panic line: after
     "go" the guest's clock maps onto the host's through the go mark."""
-    marks = console_marks(console)
     if "go" not in timing or "go" not in marks or "started" not in timing:
         return None, None
     origin = timing["started"] + timing["go"] - marks["go"]
     first = panic = None
-    for line in console.read_text(errors="replace").splitlines():
-        m = STAMP.match(line.rstrip("\r"))
-        if not m or float(m[1]) < marks["go"]:
+    for seconds, text in lines:
+        if seconds < marks["go"]:
             continue
-        if first is None and SUBTEST_START.search(m[2]):
-            first = origin + float(m[1])
-        if panic is None and PANIC_LINE.search(m[2]):
-            panic = origin + float(m[1])
+        if first is None and SUBTEST_START.search(text):
+            first = origin + seconds
+        if panic is None and PANIC_LINE.search(text):
+            panic = origin + seconds
     return first, panic
 
 
-def boot_phases(console):
-    timing_file = console.with_name(console.name.replace(".log", ".timing.json"))
-    timing = json.loads(timing_file.read_text()) if timing_file.exists() else {}
-    marks = console_marks(console)
+def boot_phases(timing, marks):
+    """[(phase, seconds)] of one boot from the harness's @timing and the
+    console's @marks."""
     rows, last = [], None
     if not timing.get("restored"):
         if "ready" in timing and "ready" in marks:
@@ -107,19 +114,15 @@ def boot_phases(console):
             last = None
     if timing.get("restored") and "go" in timing:
         rows.insert(0, ("state restored (host)", timing["go"]))
-    return timing, rows
+    return rows
 
 
 def leaf_seconds(results):
     path = results / "results.json"
     if not path.exists():
         return 0.0, 0
-    tests = json.loads(path.read_text())["tests"]
-    names = set(tests)
     total, count = 0.0, 0
-    for name, entry in tests.items():
-        if any(other.startswith(name + "@") for other in names):
-            continue
+    for entry in expect.leaves(json.loads(path.read_text())["tests"]).values():
         t = entry.get("time", {})
         if "start" in t and "end" in t:
             total += t["end"] - t["start"]
@@ -139,12 +142,16 @@ def report(run_dir, wall=None, started=None):
         crash_costs, panic_at = [], None
         gaps, previous_end = [], None
         for console in consoles:
-            timing, rows = boot_phases(console)
+            timing_file = console.with_name(console.name.replace(".log", ".timing.json"))
+            timing = json.loads(timing_file.read_text()) if timing_file.exists() else {}
+            lines = stamped_lines(console)
+            marks = console_marks(lines)
+            rows = boot_phases(timing, marks)
             if "started" in timing:
                 if previous_end is not None:
                     gaps.append(timing["started"] - previous_end)
                 previous_end = timing["started"] + timing.get("end", 0)
-            first, panic = host_times(console, timing)
+            first, panic = host_times(lines, marks, timing)
             if panic_at is not None and first is not None:
                 crash_costs.append(first - panic_at)
             panic_at = panic

@@ -78,9 +78,10 @@ def kernel_spec(spec):
     if path.is_dir() and extra in ("", "debug"):
         return "tree", (path.resolve(), extra == "debug")
     if path.is_file() and (not extra or Path(extra).is_dir()):
+        from . import kbuild
         with open(path, "rb") as image:
             header = image.read(0x206)
-        if header[0x202:0x206] != b"HdrS":
+        if not kbuild.is_bzimage(header):
             raise session.UsageError(f"--kernel {spec}: {path} is not a kernel image "
                                      "(no x86 bzImage setup header)")
         return "prebuilt", (path.resolve(), Path(extra).resolve() if extra else None)
@@ -137,7 +138,7 @@ def new_run_dir(label=None):
 def cmd_run(args):
     # Bad input is refused before minutes of set-up, not after.
     lines = session.resolve_filters(args.filters, session.all_tests())
-    session.check_names(lines, session.documented_subtests())
+    session.check_names(lines)
     if args.jobs < 1:
         raise session.UsageError(f"--jobs {args.jobs}: must be 1 or more")
     configs = configurations(args)
@@ -157,12 +158,14 @@ def cmd_run(args):
 
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         outcomes = list(pool.map(lambda run: run_one(*run), runs))
-    results, texts, broken = [], [], []
+    results, texts, broken, missing = [], [], [], set()
     for (kern, machine), outcome, expected in zip(runs, outcomes, expectations):
         if isinstance(outcome, SetupError):
             broken.append(f"== {config_name(kern, machine)}: not run to the end: {outcome}")
             continue
-        verdict = expect.compare(report.load_results(outcome), expected)
+        tests = report.load_results(outcome)
+        missing.update(session.unmatched(lines, tests))
+        verdict = expect.compare(tests, expected)
         results.append((outcome, verdict))
         texts.append("\n".join([report.summary(outcome),
                                 *expect.describe(verdict, only_run_subset=bool(args.filters))]))
@@ -175,11 +178,9 @@ def cmd_run(args):
     say(f"results: {run_dir} (also results/latest); summary.md, junit.xml")
     if broken:
         return EXIT_INFRA
-    missing = sorted({line for outcome, _ in results
-                      for line in session.unmatched(lines, report.load_results(outcome))})
     if missing:
         print(f"xprime: error: no test, subtest or dynamic subtest answers "
-              f"{', '.join(missing)}: misspelt?", file=sys.stderr)
+              f"{', '.join(sorted(missing))}: misspelt?", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_PASS if all(v.ok for _, v in results) else EXIT_FAIL
 
@@ -191,7 +192,7 @@ def cmd_bisect(args):
     ran nothing but skips, and 255 (stop) when a set-up step that does not
     depend on the commit fails, as it would for every commit."""
     lines = session.resolve_filters(args.tests, session.all_tests())
-    session.check_names(lines, session.documented_subtests())
+    session.check_names(lines)
     if not (Path(args.kernel_tree) / "Makefile").is_file():
         raise session.UsageError(f"--kernel-tree {args.kernel_tree}: not a kernel source tree")
     try:

@@ -373,15 +373,12 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
             if host:
                 host.poll()
             now = time.monotonic()
+            tail = _tail(console)
             if "go" not in timing:
-                if restoring:
-                    ready = restored(qmp)
-                else:
-                    ready = READY.search(_tail(console)) is not None
+                ready = restored(qmp) if restoring else READY.search(tail) is not None
                 if not ready and restoring and now - start > RESTORE_TIMEOUT:
                     # Loading a saved state takes under a second: boot afresh.
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+                    _kill(proc)
                     break
                 if ready:
                     timing.setdefault("ready", now - start)
@@ -400,22 +397,19 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
                 last_sizes, last_change = sizes, now
             if now - last_change > stall_timeout or now - start > max_seconds:
                 ending = "watchdog"
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+                _kill(proc)
                 break
-            tail = _tail(console)
-            if TESTS_DONE.search(tail) and not PANIC.search(tail):
+            panicked = PANIC.search(tail)
+            if TESTS_DONE.search(tail) and not panicked:
                 ending = "tests-done"
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+                _kill(proc)
                 break
-            if ending is None and PANIC.search(tail):
+            if panicked:
                 # panic=-1 with -no-reboot ends QEMU at once; do not rely on it.
                 try:
                     proc.wait(timeout=1)
                 except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+                    _kill(proc)
                 ending = "panic"
                 break
     timing["end"] = time.monotonic() - start
@@ -450,6 +444,12 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
                                   f"(or over {max_seconds} s in all); last console lines:",
                                   *last])
     return result
+
+
+def _kill(proc):
+    """End QEMU and whatever it started (its session)."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
 
 
 def _drivers_line(text):

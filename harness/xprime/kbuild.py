@@ -253,10 +253,16 @@ def prebuilt_kernel(bzimage, modules_dir=None):
     return Kernel(name, cached("kernel-prebuilt", key, build))
 
 
+def is_bzimage(data):
+    """Whether @data (a file's first bytes) opens an x86 bzImage: the boot
+    protocol's "HdrS" setup header magic."""
+    return data[0x202:0x206] == b"HdrS"
+
+
 def image_release(bzimage):
     """The release a bzImage names in its setup header (x86 boot protocol)."""
     data = Path(bzimage).read_bytes()[:65536]
-    if data[0x202:0x206] != b"HdrS":
+    if not is_bzimage(data):
         raise SetupError(f"{bzimage} is not an x86 bzImage (no HdrS setup header)")
     offset = int.from_bytes(data[0x20E:0x210], "little") + 0x200
     version = data[offset:offset + 256].split(b"\0")[0].decode(errors="replace")
