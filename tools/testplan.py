@@ -337,6 +337,54 @@ def coverage(tests):
     return cells, checks, sorted(drivers)
 
 
+# Checks in which the importer's device (not a CPU mapping that goes back to
+# the exporter) reads or writes the buffer through what the import gave it:
+# its sg table, its pages, its dma addresses.
+IMPORTER_DEVICE_CHECKS = ["imported resource", "imported scanout"]
+# Why an importer has no such check, or where the one it has cannot run yet.
+IMPORTER_DEVICE_NOTES = {
+    "vgem": "vgem has no device. An import is only ever mapped, and "
+            "drm_gem_shmem maps an imported object through the exporter's "
+            "dma-buf, so nothing of vgem reads the sg table it was given: no "
+            "check can.",
+    "virtio-gpu": "The host reads an imported resource's guest pages (importer "
+                  "device reads and writes, virgl machine), but every kernel and "
+                  "machine here refuses a foreign dma-buf with ENODEV: virtio-gpu "
+                  "imports one only from 6.14 (ca77f27a2665), as a guest blob, "
+                  "and only on a device with blob resources, which QEMU 7.2 "
+                  "offers only with the host's udmabuf (FACTS §5). Until the blob "
+                  "machine exists these checks run only on virtio-gpu's own buffers.",
+    "vmwgfx": "The Legacy Display Unit scans out of VRAM: vmwgfx copies an "
+              "imported framebuffer there from the import's pages (vmw_move), "
+              "and the host's screendump shows what it read. The only vmwgfx "
+              "path that reads an import as its device gets it; on this device "
+              "(no GMR, no MOB) the device itself reads nothing else.",
+}
+
+
+def render_importer_view(cells, drivers):
+    importers = [d for d in drivers if any((c, e, d) in cells for c in IMPORTER_DEVICE_CHECKS
+                                             for e in drivers) or d in IMPORTER_DEVICE_NOTES]
+    out = ["", "## Read as the importer's device gets it", "",
+           "Most checks read a shared buffer through a CPU mapping that goes "
+           "back to the exporter (the dma-buf's mmap, or an importer that maps "
+           "its import through the dma-buf): an importer that is given a wrong "
+           "sg table passes them. These are the checks in which the importer's "
+           "device reads or writes the buffer through what the import gave it "
+           f"(checks: {', '.join(IMPORTER_DEVICE_CHECKS)}).", ""]
+    rows = []
+    for e in drivers:
+        row = [f"**{e}**"]
+        for i in importers:
+            links = [link for c in IMPORTER_DEVICE_CHECKS for link in cells.get((c, e, i), [])]
+            row.append("<br>".join(f"[{n}]({t})" for n, t in links) if links else "none")
+        rows.append(row)
+    out += table(["exporter ↓ importer →"] + importers, rows)
+    out += [""] + [f"- **{d}**: {md(IMPORTER_DEVICE_NOTES[d])}" for d in importers
+                   if d in IMPORTER_DEVICE_NOTES]
+    return out
+
+
 def render_coverage(tests):
     cells, checks, drivers = coverage(tests)
     out = [MARKER, "# Coverage: exporter × importer × check", "",
@@ -350,6 +398,7 @@ def render_coverage(tests):
                  [[f"[{md(c)}](#{anchor(c)})",
                    f"{sum((c, e, i) in cells for e in drivers for i in drivers)} of {total}"]
                   for c in checks])
+    out += render_importer_view(cells, drivers)
     for check in checks:
         out += ["", f"## {md(check)}", ""]
         rows = []

@@ -19,13 +19,14 @@ def entry(result):
     return {"result": result}
 
 
-class TestExpect(unittest.TestCase):
-    def load(self, text):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "cfg.txt"
-            path.write_text(text)
-            return expect.load(path)
+def load(text):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cfg.txt"
+        path.write_text(text)
+        return expect.load(path)
 
+
+class TestExpect(unittest.TestCase):
     def test_verdicts(self):
         tests = {
             "igt@prime_cross@import": entry("crash"),          # parent: ignored
@@ -36,7 +37,7 @@ class TestExpect(unittest.TestCase):
             "igt@drm_virtgpu@get-caps": entry("pass"),
             "igt@vmw_prime@basic-vgem": entry("skip"),
         }
-        verdict = expect.compare(tests, self.load(FILE))
+        verdict = expect.compare(tests, load(FILE))
         self.assertEqual([n for n, _, _ in verdict.expected],
                          ["igt@prime_cross@import@vmwgfx-to-vgem"])
         self.assertEqual(verdict.new_failures, [("igt@prime_cross@import@vgem-to-vmwgfx", "fail")])
@@ -56,7 +57,7 @@ class TestExpect(unittest.TestCase):
                          ["igt@lonely", "igt@prime_sync@vgem-fence@vgem-to-vgem"])
 
     def test_alternatives(self):
-        expectations = self.load(FILE)
+        expectations = load(FILE)
         verdict = expect.compare({"igt@warn@a": entry("dmesg-warn"), "igt@warn@b": entry("pass")},
                                  expectations)
         self.assertTrue(verdict.ok)
@@ -65,14 +66,87 @@ class TestExpect(unittest.TestCase):
 
     def test_all_known_is_ok(self):
         verdict = expect.compare({"igt@prime_cross@a@vmwgfx-to-vgem": entry("crash")},
-                                 self.load(FILE))
+                                 load(FILE))
         self.assertTrue(verdict.ok)
 
     def test_bad_lines(self):
         for bad in ["igt@x crash", "nope crash why", "igt@x exploded why", "igt@x pass|boom why"]:
             with self.assertRaises(expect.ExpectationError, msg=bad):
-                self.load(bad + "\n")
+                load(bad + "\n")
 
 
 if __name__ == "__main__":
     unittest.main()
+
+
+PINNED = """\
+igt@prime_cross@*@vmwgfx-to-vgem crash NULL dereference in vmw_gem_object_get_sg_table()
+    crash: BUG: kernel NULL pointer dereference in vmw_gem_object_get_sg_table
+igt@scanout@* fail|dmesg-fail|pass LDU scanout
+    fail: lib/igt_pattern.c igt_assert_image: false: host's view*
+    dmesg-fail: lib/igt_pattern.c igt_assert_image: false: host's view* + WARNING: at *
+"""
+
+
+class TestSignatures(unittest.TestCase):
+    def test_a_known_result_of_another_cause_is_new(self):
+        moved = "BUG: kernel NULL pointer dereference in drm_prime_sg_to_page_array"
+        tests = {
+            "igt@prime_cross@import@vmwgfx-to-vgem": {
+                "result": "crash",
+                "signature": "BUG: kernel NULL pointer dereference in vmw_gem_object_get_sg_table"},
+            "igt@prime_cross@mmap@vmwgfx-to-vgem": {"result": "crash", "signature": moved},
+            "igt@scanout@a": {"result": "fail", "signature":
+                              "lib/igt_pattern.c igt_assert_image: false: host's view of it"},
+            "igt@scanout@b": {"result": "dmesg-fail", "signature":
+                              "lib/igt_pattern.c igt_assert_image: false: host's view of it"},
+            "igt@scanout@c": {"result": "pass"},
+        }
+        verdict = expect.compare(tests, load(PINNED))
+        self.assertFalse(verdict.ok)
+        self.assertEqual([(n, s) for n, _, s, _ in verdict.new_signatures],
+                         [("igt@prime_cross@mmap@vmwgfx-to-vgem", moved),
+                          ("igt@scanout@b", tests["igt@scanout@b"]["signature"])])
+        self.assertEqual([n for n, _, _ in verdict.expected],
+                         ["igt@prime_cross@import@vmwgfx-to-vgem", "igt@scanout@a",
+                          "igt@scanout@c"])
+        text = "\n".join(expect.describe(verdict))
+        self.assertIn("expected: BUG: kernel NULL pointer dereference in "
+                      "vmw_gem_object_get_sg_table", text)
+        self.assertIn(f"seen:     {moved}", text)
+
+    def test_a_result_without_output_is_known_but_unsigned(self):
+        tests = {"igt@prime_cross@import@vmwgfx-to-vgem": {"result": "crash", "signature": ""}}
+        verdict = expect.compare(tests, load(PINNED))
+        self.assertTrue(verdict.ok)
+        self.assertEqual(verdict.unsigned, ["igt@prime_cross@import@vmwgfx-to-vgem"])
+
+    def test_a_signature_line_must_name_an_expected_result(self):
+        with self.assertRaisesRegex(expect.ExpectationError, "cfg.txt:2: 'fail' is not"):
+            load("igt@a@b crash why\n    fail: x\n")
+        with self.assertRaisesRegex(expect.ExpectationError, "cfg.txt:1: an indented"):
+            load("    crash: x\n")
+
+    def test_pin_adds_what_a_run_saw(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "cfg.txt"
+            path.write_text("# c\nigt@a@* crash why\nigt@b@* fail why\n    fail: known\n")
+            text, uncovered = expect.pin(path, {
+                "igt@a@x": {"result": "crash", "signature": "BUG: y in f"},
+                "igt@a@z": {"result": "crash", "signature": "BUG: y in f"},
+                "igt@b@x": {"result": "fail", "signature": "known"},
+                "igt@c@x": {"result": "fail", "signature": "new"},
+            })
+        self.assertEqual(text, "# c\nigt@a@* crash why\n    crash: BUG: y in f\n"
+                               "igt@b@* fail why\n    fail: known\n")
+        self.assertEqual(uncovered, [("igt@c@x", "fail", "new")])
+
+
+class TestEveryFileIsPinned(unittest.TestCase):
+    def test_each_known_non_pass_result_names_its_signature(self):
+        for path in sorted(expect.EXPECTATIONS.glob("*.txt")):
+            for exp in expect.load(path):
+                for result in exp.result.split("|"):
+                    if result not in expect.FINE:
+                        self.assertIn(result, exp.signatures,
+                                      f"{exp.where}: no signature for {result}")

@@ -127,6 +127,18 @@ class TestWatchdog(unittest.TestCase):
         self.assertTrue(result.oops.startswith("hang: no progress for 2 s"))
         self.assertIn("starting dynamic subtest vgem-to-vgem", result.oops)
 
+    def test_a_kernel_that_keeps_printing_is_no_progress(self):
+        machine = guest.Machine("fake", vga=[], display=[])
+        with tempfile.TemporaryDirectory() as tmp:
+            console = Path(tmp) / "console.log"
+            result = guest.boot(fake_qemu("fake_qemu_printing.py"), machine, FakeKernel,
+                                Path("/nonexistent/initrd"), [], console, [],
+                                stall_timeout=2, max_seconds=30)
+        self.assertEqual(result.ending, "watchdog")
+        self.assertLess(result.seconds, 20)
+        self.assertEqual(result.culprit.name, "igt@prime_cross@import@vgem-to-vgem")
+        self.assertIn("rcu: INFO: rcu_sched self-detected stall on CPU", result.oops)
+
 
 if __name__ == "__main__":
     unittest.main()

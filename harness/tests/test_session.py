@@ -246,3 +246,19 @@ class TestResults(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestFailedAssertion(unittest.TestCase):
+    def test_a_fail_igt_runner_had_received_is_read_from_its_comms(self):
+        packets = [b"\x001TGI\x10\x00\x00\x00vgem-to-vgem\x00",
+                   b"\x001TGI\x20\x00\x00\x00[1.0] (t:9) CRITICAL: Failed assertion: a\n\x00",
+                   b"\x001TGI\x30\x00\x00\x00Dynamic subtest vgem-to-vgem failed.\n\x00",
+                   b"\x001TGI\x10\x00\x00\x00udmabuf-to-vgem\x00",
+                   b"\x001TGI\x20\x00\x00\x00[2.0] (t:9) CRITICAL: Failed assertion: b\n\x00"]
+        with tempfile.TemporaryDirectory() as tmp:
+            job = Path(tmp)
+            (job / "comms").write_bytes(b"".join(packets))
+            self.assertEqual(session.failed_assertion(job, "vgem-to-vgem"),
+                             "[1.0] (t:9) CRITICAL: Failed assertion: a\n")
+            # Its end not received: nothing to go by.
+            self.assertEqual(session.failed_assertion(job, "udmabuf-to-vgem"), "")

@@ -8,6 +8,7 @@
 import argparse
 import contextlib
 import dataclasses
+import difflib
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -240,6 +241,32 @@ def cmd_check(args):
     return selfcheck.run(args)
 
 
+def cmd_expect(args):
+    run_dir = Path(args.run_dir) if args.run_dir else REPO / "results" / "latest"
+    configs = sorted(p.parent for p in run_dir.glob("*/results.json")
+                     if p.parent.name != "logs")
+    if not configs:
+        raise session.UsageError(f"{run_dir}: no configuration's results.json in it")
+    for results in configs:
+        path = expect.path_for(results.name)
+        if not path.exists():
+            say(f"{results.name}: no {path.relative_to(REPO)}, nothing to pin")
+            continue
+        outcome = session.Outcome(None, results, None)
+        text, uncovered = expect.pin(path, report.load_results(outcome))
+        diff = difflib.unified_diff(path.read_text().splitlines(keepends=True),
+                                    text.splitlines(keepends=True),
+                                    str(path.relative_to(REPO)), str(path.relative_to(REPO)))
+        sys.stdout.writelines(diff)
+        for name, result, sig in uncovered:
+            print(f"{results.name}: not expected, add it with its reason: {name} {result}"
+                  + (f"\n    {result}: {sig}" if sig else ""))
+        if args.write and text != path.read_text():
+            path.write_text(text)
+            say(f"{results.name}: {path.relative_to(REPO)} written")
+    return 0
+
+
 def parser():
     p = argparse.ArgumentParser(
         prog="xprime",
@@ -282,6 +309,16 @@ def parser():
                              "(1), not skipped (125): to hunt a boot regression")
     bisect.add_argument("tests", nargs="+", metavar="TEST@SUBTEST")
     bisect.set_defaults(func=cmd_bisect)
+    pin = sub.add_parser(
+        "expect", help="pin each expectation to the failure signatures a run saw",
+        description="For each configuration of a run, show the signature lines that "
+                    "its expectations file lacks for what the run saw (a diff), and "
+                    "the non-pass results no expectation covers; --write adds the "
+                    "signature lines to the files.")
+    pin.add_argument("run_dir", nargs="?", metavar="RUN_DIR",
+                     help="a run's results directory (default: results/latest)")
+    pin.add_argument("--write", action="store_true", help="change the files")
+    pin.set_defaults(func=cmd_expect)
     check = sub.add_parser("check", help="run the project's own tests",
                            description="Build, meson test, harness unit tests and an "
                                        "integration test of the harness in a real guest.")

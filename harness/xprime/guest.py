@@ -24,7 +24,8 @@ from pathlib import Path
 # The kernel's own words for the start of a report, and for "this boot is over".
 REPORT_START = re.compile(
     r"(BUG: |general protection fault|kernel BUG at|Oops: |"
-    r"INFO: task .* blocked for more than|watchdog: BUG: soft lockup)")
+    r"INFO: task .* blocked for more than|watchdog: BUG: soft lockup|"
+    r"rcu: INFO: rcu_\w+ (self-)?detected (expedited )?stall)")
 PANIC = re.compile(r"Kernel panic - not syncing")
 REPORT_PRELUDE = re.compile(r"^(BUG: |#PF: |PGD |general protection fault|kernel BUG at|"
                             r"Oops: |stack segment: |invalid opcode: )")
@@ -42,6 +43,10 @@ READY = re.compile(r"xprime-guest: ready\r?$", re.M)
 # record is on the host already (--sync): the boot ends here, and the host
 # writes results.json (session.generate_results).
 TESTS_DONE = re.compile(r"^results: parsing output: ", re.M)
+# What counts as the tests making progress, for the watchdog: libigt's and
+# guest/init's lines in the kernel log. A kernel that prints (a stall report
+# every few minutes, a warning in a loop) is not making progress.
+PROGRESS = re.compile(r"\[IGT\] |xprime-guest: ")
 DRIVERS = re.compile(r"xprime-guest: drivers:(.*?)\r?$", re.M)
 TASK = re.compile(r"\bComm: (\S+)")
 KMSG_PREFIX = re.compile(r"^\[\s*\d+\.\d+\] ")
@@ -287,10 +292,17 @@ def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, h
 # starting subtest" lines (KERN_INFO, written to /dev/kmsg) from rate
 # limiting; guest/init raises the console's level to 7 to show them, the
 # boot's own chatter stays in the kernel log (loglevel=4: warnings, oopses
-# and panics still reach the console). cryptomgr.notests: the crypto
+# and panics still reach the console). A kernel that stalls panics as an
+# oops does, at the first report of its detector: an RCU stall (21 s on
+# every kernel here), a soft lockup (20 s) or a task blocked for 60 s (not
+# the default 120 s); otherwise the stuck subtest would keep the boot
+# printing its report every few minutes until the watchdog, and the run
+# would lose the subtests after it. cryptomgr.notests: the crypto
 # self-tests of Debian's kernel took seconds of a TCG boot, and no crossing
 # uses the crypto API. Three serial ports: see qemu_command().
 CMDLINE = ("console=ttyS0 panic=-1 oops=panic loglevel=4 printk.devkmsg=on "
+           "softlockup_panic=1 sysctl.kernel.panic_on_rcu_stall=1 "
+           "sysctl.kernel.hung_task_panic=1 sysctl.kernel.hung_task_timeout_secs=60 "
            "cryptomgr.notests rdinit=/init 8250.nr_uarts=3")
 
 
@@ -346,7 +358,9 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
     environment (an X display for virgl), else the harness's own. With a
     @snapshot, the boot starts from the saved state, or saves it at "ready"
     when there is none yet (a state that will not load is discarded, and the
-    boot starts from the firmware)."""
+    boot starts from the firmware). The watchdog ends a boot that made no
+    progress for @stall_timeout seconds: no libigt or guest/init line on the
+    console (guest.PROGRESS), no growth of @progress_paths."""
     console = Path(console)
     console.parent.mkdir(parents=True, exist_ok=True)
     qmp = console.with_suffix(".qmp")
@@ -368,6 +382,7 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
                                 stderr=subprocess.STDOUT, start_new_session=True, env=env)
         last_sizes, last_change = None, start
+        last_mark = None
         while proc.poll() is None:
             time.sleep(0.05)
             if host:
@@ -392,9 +407,11 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
                         timing["go"] = time.monotonic() - start
                     now = time.monotonic()
                     last_change = now
-            sizes = [_size(p) for p in [console, *progress_paths]]
-            if sizes != last_sizes:
+            sizes = [_size(p) for p in progress_paths]
+            mark = _last_progress(tail, _size(console))
+            if sizes != last_sizes or (mark is not None and mark != last_mark):
                 last_sizes, last_change = sizes, now
+                last_mark = mark if mark is not None else last_mark
             if now - last_change > stall_timeout or now - start > max_seconds:
                 ending = "watchdog"
                 _kill(proc)
@@ -450,6 +467,13 @@ def _kill(proc):
     """End QEMU and whatever it started (its session)."""
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def _last_progress(tail, size):
+    """The console offset of the last progress line in @tail, its last
+    bytes, or None when it holds none."""
+    found = [m.start() for m in PROGRESS.finditer(tail)]
+    return size - len(tail.encode(errors="replace")) + found[-1] if found else None
 
 
 def _drivers_line(text):

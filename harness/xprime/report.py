@@ -23,10 +23,14 @@ def load_results(outcome):
 
 
 def bound_drivers(outcome):
-    files = sorted(outcome.logs.glob("drivers-boot*.txt"))
-    if not files:
-        return []
-    return [line.split() for line in files[0].read_text().splitlines() if line.strip()]
+    """The drivers bound in the first boot that got as far as binding them
+    (a boot may end earlier, in infrastructure noise)."""
+    for path in sorted(outcome.logs.glob("drivers-boot*.txt"),
+                       key=lambda p: int(p.stem.removeprefix("drivers-boot"))):
+        drivers = [line.split() for line in path.read_text().splitlines() if line.strip()]
+        if drivers:
+            return drivers
+    return []
 
 
 def cell(entry):
@@ -43,7 +47,10 @@ SKIP_MESSAGE = re.compile(r"Test requirement: .*\n(?!(?:Dynamic s|S)ubtest )(\S.
 
 
 def why(entry):
-    """One line saying why a cell is not a pass."""
+    """One line saying why a cell is not a pass: its failure signature
+    where it has one."""
+    if entry.get("signature"):
+        return entry["signature"]
     text = entry.get("out", "") + "\n" + entry.get("err", "")
     for pattern in (REFUSED, SKIP_MESSAGE,
                     re.compile(r"(Failed assertion: .*|Test requirement not met.*|"
@@ -146,6 +153,7 @@ def junit(outcomes_verdicts):
         known = {name: (result, reason) for name, result, reason in verdict.expected}
         new = dict(verdict.new_failures + verdict.new_crashes)
         surprises = {name: exp for name, _, exp in verdict.unexpected_passes}
+        new_causes = {name: exp for name, _, _, exp in verdict.new_signatures}
         suite = ET.SubElement(root, "testsuite", name=outcome.config.name)
         counts = Counter()
         for name, entry in sorted(expect.leaves(tests).items()):
@@ -156,6 +164,13 @@ def junit(outcomes_verdicts):
                 counts["failures"] += 1
                 ET.SubElement(case, "failure", message=f"{new[name]}: {why(entry)}").text = \
                     entry.get("dmesg", "")[:4000] if new[name] == "crash" else entry.get("err", "")
+            elif name in new_causes:
+                counts["failures"] += 1
+                exp = new_causes[name]
+                ET.SubElement(case, "failure", message=(
+                    f"{entry['result']} of a new cause: {why(entry)}; {exp.where} expects "
+                    + " or ".join(exp.signatures[entry["result"]]))).text = \
+                    entry.get("dmesg", "")[:4000] or entry.get("err", "")
             elif name in surprises:
                 counts["failures"] += 1
                 exp = surprises[name]

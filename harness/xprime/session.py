@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import guest
+from . import guest, signature
 from .setup import REPO, SetupError, cache_dir, key_of, say
 from .sidroot import BUILD_DIR, GUEST_BUILD, in_root
 
@@ -192,6 +192,7 @@ class Crash:
     # The report names another task than the test (FACTS §1 saw a spurious
     # "Oops: int3" in boot code patching): retried once before it counts.
     suspect: bool = False
+    job: Path = None    # igt_runner's directory of the job that was running
 
 
 # Bump when what guest/init does before "ready" changes in a way its inputs
@@ -308,6 +309,7 @@ def run_to_end(vm, outcome, results, test_list, resumable):
             return crashes
         if result.culprit and result.ending in ("panic", "watchdog"):
             crash = crash_of(result, vm.tests, vm.boots)
+            crash.job = results / str(jobs_started(results) - 1)
             crashes.append(crash)
             outcome.crashes.append(crash)
             say(f"[{vm.config.name}] kernel {result.ending} in {crash.name}")
@@ -412,7 +414,8 @@ def record_finished(outcome):
                     "result") not in (None, "incomplete", "notrun"):
                 continue
             data["tests"][key] = {
-                "result": IGT_RESULTS[word], "err": "", "dmesg": "",
+                "result": IGT_RESULTS[word], "err": failed_assertion(crash.job, dynamic),
+                "dmesg": "",
                 "out": (f"xprime: result from the kernel log (\"finished dynamic subtest "
                         f"{dynamic}, {word}\"): igt_runner had not recorded it when "
                         f"{crash.name} took the kernel down (boot {crash.boot}, "
@@ -420,6 +423,21 @@ def record_finished(outcome):
             changed = True
     if changed:
         path.write_text(json.dumps(data, indent=2))
+
+
+def failed_assertion(job, dynamic):
+    """libigt's report of @dynamic's failure, from what igt_runner's job
+    had received of the test's output (its comms file) before the crash."""
+    path = job / "comms" if job else None
+    if not path or not path.is_file():
+        return ""
+    texts = [t.decode() for t in re.findall(rb"[ -~\t\n]{4,}", path.read_bytes())]
+    ends = [i for i, t in enumerate(texts) if t.strip() == f"Dynamic subtest {dynamic} failed."]
+    if not ends:
+        return ""
+    starts = [i for i in range(ends[-1]) if texts[i].strip() == dynamic]
+    part = texts[starts[-1] if starts else 0:ends[-1]]
+    return "".join(t if t.endswith("\n") else t + "\n" for t in part if "CRITICAL:" in t)
 
 
 def followup_pattern(outcome, subtest):
@@ -500,6 +518,9 @@ def finish_results(outcome):
     data = json.loads(path.read_text())
     record_crashes(data["tests"], outcome.crashes)
     forgive_host_noise(data["tests"])
+    for entry in data["tests"].values():
+        if entry.get("result") not in (None, "pass", "skip", "notrun"):
+            entry["signature"] = signature.of_result(entry, HOST_NOISE)
     recount_totals(data)
     path.write_text(json.dumps(data, indent=2))
 

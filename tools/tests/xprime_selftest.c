@@ -7,8 +7,8 @@
  * TEST: xprime selftest
  * Category: Infrastructure
  * Description: Subtests with known outcomes for the harness's own
- *	integration test (./xprime check); not part of the suite. One of them
- *	panics the kernel on purpose.
+ *	integration test (./xprime check); not part of the suite. Two of them
+ *	take the kernel down on purpose: a panic and a stall.
  *
  * SUBTEST: pass
  * Description: Passes.
@@ -17,6 +17,12 @@
  * Description: Dynamic subtests before, panic and after; panic panics the
  *	kernel through /proc/sysrq-trigger, so the harness must record it as a
  *	crash and still run after.
+ *
+ * SUBTEST: kernel-stall
+ * Description: Dynamic subtests before, stall and after; stall spins in the
+ *	kernel with preemption off (LKDTM's SOFTLOCKUP) until the kernel's
+ *	lockup detectors report it, so the harness must record it as a crash
+ *	with that report and still run after. Skips without LKDTM.
  *
  * SUBTEST: after-panic
  * Description: Passes; runs after the kernel panic, in a fresh boot.
@@ -56,6 +62,23 @@ int igt_main()
 			igt_require_f(fd >= 0, "no /proc/sysrq-trigger\n");
 			igt_assert_eq(write(fd, "c", 1), 1);
 			igt_assert_f(false, "still alive after sysrq c\n");
+		}
+
+		igt_dynamic("after")
+			igt_assert(true);
+	}
+
+	igt_describe("Stalls the kernel in the middle of three dynamic subtests.");
+	igt_subtest_with_dynamic("kernel-stall") {
+		igt_dynamic("before")
+			igt_assert(true);
+
+		igt_dynamic("stall") {
+			int fd = open("/sys/kernel/debug/provoke-crash/DIRECT", O_WRONLY);
+
+			igt_require_f(fd >= 0, "no LKDTM (CONFIG_LKDTM) in this kernel\n");
+			igt_assert_eq(write(fd, "SOFTLOCKUP", 10), 10);
+			igt_assert_f(false, "still running after LKDTM's SOFTLOCKUP\n");
 		}
 
 		igt_dynamic("after")
