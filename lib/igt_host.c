@@ -21,7 +21,7 @@
 
 /**
  * igt_host_available:
- * Returns: whether a host serves this guest (XPRIME_HOST_PORT is set).
+ * Returns: whether a host serves this guest (IGT_HOST_PORT is set).
  */
 bool igt_host_available(void)
 {
@@ -37,7 +37,7 @@ bool igt_host_available(void)
 void igt_require_host(void)
 {
 	igt_require_f(igt_host_available(),
-		      "no host behind this machine: %s is not set (run under xprime's harness)\n",
+		      "no host behind this machine: %s is not set\n",
 		      IGT_HOST_PORT_ENV);
 }
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The host behind a virtual machine, as a subtest can reach it: a line
- * protocol over a serial port that the harness serves (xprime's harness
- * names the port in XPRIME_HOST_PORT). Without it, subtests that need the
- * host's view skip, saying why.
+ * protocol over a serial port that the machine's host serves, named in the
+ * IGT_HOST_PORT environment variable by whoever runs the tests. Without it,
+ * subtests that need the host's view skip, saying why.
  *
  *   guest: "screendump <qemu device id>\n"
  *   host:  "ok <path of a PPM file in the guest>\n" or "error <why>\n"
@@ -16,7 +16,7 @@
 
 #include <pixman.h>
 
-#define IGT_HOST_PORT_ENV	"XPRIME_HOST_PORT"
+#define IGT_HOST_PORT_ENV	"IGT_HOST_PORT"
 
 bool igt_host_available(void);
 void igt_require_host(void);

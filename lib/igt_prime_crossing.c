@@ -71,7 +71,7 @@ int __igt_prime_import(const struct igt_prime_crossing *c, int dmabuf, uint32_t 
  * Creates the buffer, exports it and imports it into a new DRM file of the
  * importer. A refusal must be a documented one: the importer's for a foreign
  * buffer, or an export or import that the running kernel is too old for. It
- * is logged as "crossing refused: E..." for the harness's matrix.
+ * is logged as "crossing refused: E..." for whoever reads the results.
  *
  * Returns: true when imported, false when refused as documented.
  */

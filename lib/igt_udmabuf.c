@@ -34,7 +34,7 @@ static int udmabuf_create(int fd, uint32_t width, uint32_t height,
 	/* udmabuf takes whole pages of a memfd that can no longer shrink. */
 	bo->size = ((uint64_t)bo->stride * height + page - 1) / page * page;
 
-	memfd = memfd_create("xprime-udmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	memfd = memfd_create("igt-udmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
 	if (memfd < 0)
 		return -errno;
 	if (ftruncate(memfd, bo->size) || fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {

@@ -15,7 +15,7 @@
  *	drivers for their crossings.
  * Guest requirement: a vmware-svga device with QEMU id "vmware-svga" that
  *	vmwgfx binds (qemu/vmware-svga.patch), and xprime's host channel
- *	(XPRIME_HOST_PORT) for the host's view: vmwgfx's Legacy Display Unit
+ *	(IGT_HOST_PORT) for the host's view: vmwgfx's Legacy Display Unit
  *	has no CRC, so the screen is read back from QEMU.
  * Crossings: vgem, virtio-gpu, vmwgfx, udmabuf, dma-heap -> vmwgfx
  * Dynamic subtests: <exporter>-to-vmwgfx
