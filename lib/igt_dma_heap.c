@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The system dma-heap as a buffer provider: the buffer is a dma-buf from the
- * start, and mmap() of it (bracketed by DMA_BUF_IOCTL_SYNC by the caller) is
- * its only CPU path.
+ * Copyright © 2026 The xprime authors
  */
 
 #include <errno.h>
@@ -15,6 +13,17 @@
 
 #include "igt.h"
 #include "igt_prime_provider.h"
+
+/**
+ * SECTION:igt_dma_heap
+ * @short_description: The system dma-heap as a dma-buf provider
+ * @title: dma-heap provider
+ * @include: igt_prime_provider.h
+ *
+ * The system dma-heap as a buffer provider: the buffer is a dma-buf from the
+ * start, and mmap() of it (bracketed by DMA_BUF_IOCTL_SYNC by the caller) is
+ * its only CPU path.
+ */
 
 static int heap_open(const struct igt_prime_provider *provider)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Dumb buffers with errors kept: see igt_dumb.h.
+ * Copyright © 2026 The xprime authors
  */
 
 #include <errno.h>
@@ -11,6 +11,19 @@
 
 #include "igt.h"
 #include "igt_dumb.h"
+
+/**
+ * SECTION:igt_dumb
+ * @short_description: Dumb buffers that keep the errno
+ * @title: Dumb buffers
+ * @include: igt_dumb.h
+ *
+ * Dumb buffers on any KMS or vgem device, with the errors kept.
+ *
+ * libigt's kmstest_dumb_*() assert; a prime test must also see *which* errno
+ * a driver gives, e.g. for mapping an imported object, so every helper here
+ * has a __ form that returns -errno.
+ */
 
 /**
  * __igt_dumb_create:

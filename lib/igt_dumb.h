@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * Copyright © 2026 The xprime authors
+ *
  * Dumb buffers on any KMS or vgem device, with the errors kept.
  *
  * libigt's kmstest_dumb_*() assert; a prime test must also see *which* errno

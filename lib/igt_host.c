@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The host channel: see igt_host.h.
+ * Copyright © 2026 The xprime authors
  */
 
 #include <errno.h>
@@ -15,6 +15,21 @@
 #include "igt.h"
 #include "igt_host.h"
 #include "igt_prime_provider.h"
+
+/**
+ * SECTION:igt_host
+ * @short_description: The host behind a virtual machine
+ * @title: Host channel
+ * @include: igt_host.h
+ *
+ * The host behind a virtual machine, as a subtest can reach it: a line
+ * protocol over a serial port that the machine's host serves, named in the
+ * IGT_HOST_PORT environment variable by whoever runs the tests. Without it,
+ * subtests that need the host's view skip, saying why.
+ *
+ *   guest: "screendump <qemu device id>\n"
+ *   host:  "ok <path of a PPM file in the guest>\n" or "error <why>\n"
+ */
 
 /* QEMU's screendump of a guest under TCG takes well under this. */
 #define REPLY_TIMEOUT_MS	60000

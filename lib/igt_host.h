@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * Copyright © 2026 The xprime authors
+ *
  * The host behind a virtual machine, as a subtest can reach it: a line
  * protocol over a serial port that the machine's host serves, named in the
  * IGT_HOST_PORT environment variable by whoever runs the tests. Without it,

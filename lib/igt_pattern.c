@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Position-encoding pixel pattern: see igt_pattern.h.
- *
- * The comparison is byte-exact over all 32 bits of every pixel (including
- * the X byte of XRGB8888), which is why it walks the rows itself instead of
- * compositing with an alpha-aware operator. Images are a8r8g8b8 so that
- * pixman's SRC copies keep all 32 bits.
+ * Copyright © 2026 The xprime authors
  */
 
 #include <errno.h>
@@ -18,6 +13,28 @@
 
 #include "igt.h"
 #include "igt_pattern.h"
+
+/**
+ * SECTION:igt_pattern
+ * @short_description: Pixel patterns that encode their position
+ * @title: Position patterns
+ * @include: igt_pattern.h
+ *
+ * A 32-bit pixel pattern that encodes each pixel's position.
+ *
+ * Every pixel of a buffer gets a distinct value, and a wrong value can be
+ * decoded back into the position it was written for: a buffer shifted by an
+ * offset, read with the wrong stride or with pages out of order says so.
+ *
+ * Expected contents are pixman images (a pattern, or patterns of several
+ * seeds pasted into rectangles); a buffer that differs from them is written
+ * out as expected, actual and diff PNGs under IGT_FRAME_DUMP_PATH.
+ *
+ * The comparison is byte-exact over all 32 bits of every pixel (including
+ * the X byte of XRGB8888), which is why it walks the rows itself instead of
+ * compositing with an alpha-aware operator. Images are a8r8g8b8 so that
+ * pixman's SRC copies keep all 32 bits.
+ */
 
 /* An odd multiplier is a bijection on 32-bit words; this is its inverse. */
 #define PATTERN_MUL	0x9e3779b1u

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * Copyright © 2026 The xprime authors
+ *
  * A 32-bit pixel pattern that encodes each pixel's position.
  *
  * Every pixel of a buffer gets a distinct value, and a wrong value can be

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Crossings of a buffer from an exporter to an importer: see
- * igt_prime_crossing.h.
+ * Copyright © 2026 The xprime authors
  */
 
 #include <errno.h>
@@ -14,6 +13,16 @@
 #include "igt.h"
 #include "igt_pattern.h"
 #include "igt_prime_crossing.h"
+
+/**
+ * SECTION:igt_prime_crossing
+ * @short_description: Buffers crossing from an exporter to an importer
+ * @title: Prime crossings
+ * @include: igt_prime_crossing.h
+ *
+ * Crossings of a buffer from an exporter to an importer: see
+ * igt_prime_crossing.h.
+ */
 
 /**
  * igt_prime_open_providers:

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * Copyright © 2026 The xprime authors
+ *
  * A crossing: one provider's buffer, exported as a dma-buf and imported by a
  * DRM driver. The prime tests run their checks once per crossing, as dynamic
  * subtests named <exporter>-to-<importer>.

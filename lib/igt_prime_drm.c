@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The DRM drivers as buffer providers, through dumb buffers: the operations
- * all three share, and vgem, which has nothing else. vmwgfx and virtio-gpu,
- * which have device-side operations, are in igt_vmwgfx.c and igt_virtgpu.c.
+ * Copyright © 2026 The xprime authors
  */
 
 #include <errno.h>
@@ -14,6 +12,17 @@
 #include "igt.h"
 #include "igt_dumb.h"
 #include "igt_prime_provider.h"
+
+/**
+ * SECTION:igt_prime_drm
+ * @short_description: DRM drivers as dma-buf providers
+ * @title: Prime DRM providers
+ * @include: igt_prime_provider.h
+ *
+ * The DRM drivers as buffer providers, through dumb buffers: the operations
+ * all three share, and vgem, which has nothing else. vmwgfx and virtio-gpu,
+ * which have device-side operations, are in igt_vmwgfx.c and igt_virtgpu.c.
+ */
 
 /*
  * igt_prime_dumb_create, _export, _map, _destroy: a DRM provider's

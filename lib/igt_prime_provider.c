@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The table of buffer providers, and the asserting forms of their operations.
+ * Copyright © 2026 The xprime authors
  */
 
 #include <errno.h>
@@ -10,6 +10,15 @@
 
 #include "igt.h"
 #include "igt_prime_provider.h"
+
+/**
+ * SECTION:igt_prime_provider
+ * @short_description: Buffer providers for dma-buf tests
+ * @title: Prime buffer providers
+ * @include: igt_prime_provider.h
+ *
+ * The table of buffer providers, and the asserting forms of their operations.
+ */
 
 /* Exporters first the DRM drivers, then the CPU exporters. */
 const struct igt_prime_provider *const igt_prime_providers[] = {
@@ -102,9 +111,11 @@ bool igt_prime_kernel_older(unsigned int version)
 {
 	struct utsname u;
 	unsigned int major = 0, minor = 0;
+	int parsed;
 
 	igt_assert_eq(uname(&u), 0);
-	igt_assert_eq(sscanf(u.release, "%u.%u", &major, &minor), 2);
+	parsed = sscanf(u.release, "%u.%u", &major, &minor);
+	igt_assert_eq(parsed, 2);
 	return IGT_PRIME_KERNEL(major, minor) < version;
 }
 
@@ -133,7 +144,8 @@ const char *igt_errno_name(int err)
 		{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
 		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" },
 		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENOTTY, "ENOTTY" }, { ENXIO, "ENXIO" },
-		{ ESRCH, "ESRCH" }, { EIO, "EIO" }, { ETIMEDOUT, "ETIMEDOUT" }, { EBADFD, "EBADFD" },
+		{ ESRCH, "ESRCH" }, { EIO, "EIO" }, { ETIMEDOUT, "ETIMEDOUT" },
+		{ EBADFD, "EBADFD" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)

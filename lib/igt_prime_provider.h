@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * Copyright © 2026 The xprime authors
+ *
  * Buffer providers: whatever makes a buffer and exports it as a dma-buf (a
  * DRM driver, udmabuf, a dma-heap) and, for DRM drivers, imports one.
  *

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * udmabuf as a buffer provider: a sealed memfd turned into a dma-buf by
- * /dev/udmabuf. The exporter's own CPU path is the memfd.
+ * Copyright © 2026 The xprime authors
  */
 
 #include <errno.h>
@@ -14,6 +13,16 @@
 
 #include "igt.h"
 #include "igt_prime_provider.h"
+
+/**
+ * SECTION:igt_udmabuf
+ * @short_description: udmabuf as a dma-buf provider
+ * @title: udmabuf provider
+ * @include: igt_prime_provider.h
+ *
+ * udmabuf as a buffer provider: a sealed memfd turned into a dma-buf by
+ * /dev/udmabuf. The exporter's own CPU path is the memfd.
+ */
 
 static int udmabuf_open(const struct igt_prime_provider *provider)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * virtio-gpu helpers: see igt_virtgpu.h.
+ * Copyright © 2026 The xprime authors
  */
 
 #include <errno.h>
@@ -14,6 +14,17 @@
 #include "igt_pattern.h"
 #include "igt_prime_provider.h"
 #include "igt_virtgpu.h"
+
+/**
+ * SECTION:igt_virtgpu
+ * @short_description: virtio-gpu buffers, waits and transfers
+ * @title: virtio-gpu
+ * @include: igt_virtgpu.h
+ *
+ * virtio-gpu helpers: the driver as a buffer provider, and its own ioctls
+ * on resources: waits, transfers between a resource's guest pages and its
+ * host copy, and (with virgl) copies between resources on the host.
+ */
 
 /**
  * __igt_virtgpu_wait:

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * Copyright © 2026 The xprime authors
+ *
  * virtio-gpu helpers: the driver as a buffer provider, and its own ioctls
  * on resources: waits, transfers between a resource's guest pages and its
  * host copy, and (with virgl) copies between resources on the host.

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
+ * Copyright © 2026 The xprime authors
+ *
  * vmwgfx helpers: see igt_vmwgfx.h.
  */
 

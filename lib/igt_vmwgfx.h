@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * Copyright © 2026 The xprime authors
+ *
  * vmwgfx helpers: the driver as a buffer provider, and its own ioctls on
  * buffers. Names keep clear of libigt's vmw_* exports (which need IGT's
  * lib/svga headers and would be interposed by a same-named definition).

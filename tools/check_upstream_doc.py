@@ -12,8 +12,9 @@ import re
 import sys
 from pathlib import Path
 
-# Upstream's own entries that the guide's meson lines show around ours.
-UPSTREAM_NEIGHBOURS = {"prime_udl", "prime_vgem", "vmw_prime"}
+# Upstream's own entries that the guide's meson lines show around ours;
+# `./xprime upstream` checks them against IGT's tree (check_guide()).
+UPSTREAM_NEIGHBOURS = {"meta_test", "prime_vgem", "vmw_prime", "igt_vgem.c", "igt_no_exit"}
 # Project files whose upstream namesake exists: appended, not listed.
 APPENDED = {"igt_vmwgfx.c": "lib/igt_vmwgfx.[ch]"}
 

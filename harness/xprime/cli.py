@@ -241,6 +241,13 @@ def cmd_check(args):
     return selfcheck.run(args)
 
 
+def cmd_upstream(args):
+    from . import upstream
+    require_root()
+    host.ensure_host_packages()
+    return upstream.run(args, new_run_dir("upstream"))
+
+
 def cmd_expect(args):
     run_dir = Path(args.run_dir) if args.run_dir else REPO / "results" / "latest"
     configs = sorted(p.parent for p in run_dir.glob("*/results.json")
@@ -319,6 +326,20 @@ def parser():
                      help="a run's results directory (default: results/latest)")
     pin.add_argument("--write", action="store_true", help="change the files")
     pin.set_defaults(func=cmd_expect)
+    up = sub.add_parser(
+        "upstream", help="build the series for IGT patch by patch in IGT's own tree",
+        description="Apply the project to an IGT tree as the patch series of "
+                    "docs/upstream.md, build libigt and each patch's additions after "
+                    "each patch in a root with IGT's build dependencies, run IGT's "
+                    "checks (meson test, .testlist targets, igt_doc.py, checkpatch) "
+                    "and write the series for git send-email. Exit 0 when all pass, "
+                    "1 when one does not, 77 when there is no tree to build in.")
+    up.add_argument("--igt-tree", metavar="DIR|TARBALL",
+                    help="an IGT source tree or release tarball (default: "
+                         "../shared/upstream/igt-gpu-tools-2.5.tar.xz)")
+    up.add_argument("--out", metavar="DIR",
+                    help="where to write the series (default: the run's upstream/series)")
+    up.set_defaults(func=cmd_upstream)
     check = sub.add_parser("check", help="run the project's own tests",
                            description="Build, meson test, harness unit tests and an "
                                        "integration test of the harness in a real guest.")

@@ -316,9 +316,11 @@ def run_to_end(vm, outcome, results, test_list, resumable):
             if not resumable:
                 generate_results(vm, results)
                 return crashes
+            retried_noise = False
             continue
         if jobs_started(results) == before and not retried_noise:
-            # Nothing ran: infrastructure noise (FACTS §1) gets one retry.
+            # Nothing ran: infrastructure noise (FACTS §1) gets one retry;
+            # a second boot in a row that runs nothing is not noise.
             what = result.oops.splitlines()[0] if result.oops else result.ending
             outcome.problems.append(f"boot {vm.boots}: no test ran ({what}); "
                                     f"console: {result.console}")

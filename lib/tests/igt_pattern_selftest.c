@@ -3,12 +3,10 @@
  * Unit tests of the pattern helpers: no device needed.
  */
 
-#include <errno.h>
 #include <string.h>
 
 #include "igt.h"
 #include "igt_pattern.h"
-#include "igt_prime_provider.h"
 
 #define W 37	/* not a power of two: rows end inside a cache line */
 #define H 11
@@ -60,11 +58,5 @@ int igt_main()
 		((char *)buf)[STRIDE + 2] ^= 0x01;	/* one bit of (0, 1) */
 		igt_assert_eq_u64(igt_pattern_compare(buf, STRIDE, W, H, 9, &m), 1);
 		igt_assert_eq_u32(m.y, 1);
-	}
-
-	igt_subtest("errno-names") {
-		igt_assert_eq(strcmp(igt_errno_name(ENODEV), "ENODEV"), 0);
-		igt_assert_eq(strcmp(igt_errno_name(EINVAL), "EINVAL"), 0);
-		igt_assert_eq(strcmp(igt_errno_name(4095), "E?"), 0);
 	}
 }

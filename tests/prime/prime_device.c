@@ -91,8 +91,9 @@ static void device_assert(const struct igt_prime_provider *p, int fd,
 static void test_exporter_device_write(struct igt_prime_crossing *c, void *data)
 {
 	igt_prime_exporter_fill(c, CPU_SEED);
-	require_device(c->exporter, c->exporter->device_write(c->exporter_fd, c->bo.handle,
-							       &c->bo, DEVICE_SEED));
+	require_device(c->exporter,
+		       c->exporter->device_write(c->exporter_fd, c->bo.handle, &c->bo,
+						 DEVICE_SEED));
 	igt_prime_importer_assert(c, DEVICE_SEED, "importer's dma-buf mmap");
 }
 
@@ -105,8 +106,9 @@ static void test_exporter_device_read(struct igt_prime_crossing *c, void *data)
 static void test_importer_device_write(struct igt_prime_crossing *c, void *data)
 {
 	igt_prime_exporter_fill(c, CPU_SEED);
-	require_device(c->importer, c->importer->device_write(c->importer_fd, c->imported,
-							       &c->bo, DEVICE_SEED));
+	require_device(c->importer,
+		       c->importer->device_write(c->importer_fd, c->imported, &c->bo,
+						 DEVICE_SEED));
 	igt_prime_exporter_assert(c, NULL, DEVICE_SEED);
 }
 

@@ -44,6 +44,7 @@
 #include <linux/dma-buf.h>
 
 #include "igt.h"
+#include "dmabuf_sync_file.h"
 #include "igt_vgem.h"
 #include "igt_prime_crossing.h"
 
@@ -66,21 +67,6 @@ static short poll_events(int fd, short events, int timeout_ms)
 	return ret ? pfd.revents : 0;
 }
 
-static int export_sync_file(int dmabuf, uint32_t flags)
-{
-	struct dma_buf_export_sync_file args = { .flags = flags, .fd = -1 };
-
-	do_ioctl(dmabuf, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &args);
-	return args.fd;
-}
-
-static void import_sync_file(int dmabuf, uint32_t flags, int sync_file)
-{
-	struct dma_buf_import_sync_file args = { .flags = flags, .fd = sync_file };
-
-	do_ioctl(dmabuf, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &args);
-}
-
 /*
  * Every wait the importer has, while the fence is pending: busy; then,
  * once @signal has run, idle.
@@ -89,7 +75,7 @@ static void assert_waits(struct igt_prime_crossing *c, void (*signal)(void *),
 			 void *arg)
 {
 	int dmabuf = igt_prime_importer_dmabuf(c);
-	int sync_file = export_sync_file(dmabuf, DMA_BUF_SYNC_READ);
+	int sync_file = dmabuf_export_sync_file(dmabuf, DMA_BUF_SYNC_READ);
 	int (*test_idle)(int, uint32_t) = c->importer->test_idle;
 
 	igt_assert_eq(poll_events(dmabuf, POLLIN, 0), 0);
@@ -142,10 +128,10 @@ static void test_import_sync_file(struct igt_prime_crossing *c, void *data)
 	vgem_create(vgem, &bo);
 	f.fence = vgem_fence_attach(vgem, &bo, VGEM_FENCE_WRITE);
 	dmabuf = prime_handle_to_fd(vgem, bo.handle);
-	sync_file = export_sync_file(dmabuf, DMA_BUF_SYNC_RW);
+	sync_file = dmabuf_export_sync_file(dmabuf, DMA_BUF_SYNC_RW);
 	close(dmabuf);
 
-	import_sync_file(c->dmabuf, DMA_BUF_SYNC_WRITE, sync_file);
+	dmabuf_import_sync_file(c->dmabuf, DMA_BUF_SYNC_WRITE, sync_file);
 	close(sync_file);
 	assert_waits(c, signal_vgem_fence, &f);
 
