@@ -8,14 +8,18 @@
    the subtests after it, dynamic ones included, still run, in boots that
    start from the guest's saved state;
 4. the same for a kernel that stalls (LKDTM's SOFTLOCKUP, in the debug twin,
-   which builds LKDTM in): a crash with the lockup report and its signature.
+   which builds LKDTM in): a crash with the lockup report and its signature;
+5. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
+   tree (../shared's tarball), IGT's checks on it (a skip, never a pass,
+   when there is no tree).
 """
 
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
-from . import expect, kbuild, kernel, report, sidroot
+from . import expect, kbuild, kernel, report, sidroot, upstream
 from .setup import REPO, say
 
 SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
@@ -62,7 +66,7 @@ STALL_EXPECTED = {
 
 class Tally:
     def __init__(self):
-        self.passed, self.failed = [], []
+        self.passed, self.failed, self.skipped = [], [], []
 
     def check(self, ok, what):
         (self.passed if ok else self.failed).append(what)
@@ -150,8 +154,18 @@ def run(args):
                 f"its signature names the function that spun: {stall.get('signature')!r}")
     for problem in stalled.problems:
         say(f"note: infrastructure noise, retried: {problem}")
-    (run_dir / "check.json").write_text(json.dumps(
-        {"passed": tally.passed, "failed": tally.failed}, indent=2))
 
-    print(f"check: {len(tally.passed)} passed, {len(tally.failed)} failed")
+    say("upstream: the series in IGT's own tree")
+    code = upstream.run(SimpleNamespace(igt_tree=None, out=None), run_dir)
+    if code == upstream.EXIT_SKIP:
+        tally.skipped.append("./xprime upstream: no IGT tree")
+        say("  skip ./xprime upstream: no IGT tree (see above)")
+    else:
+        tally.check(code == 0, "./xprime upstream: every patch builds in IGT 2.5's tree, "
+                    "IGT's checks pass")
+    (run_dir / "check.json").write_text(json.dumps(
+        {"passed": tally.passed, "failed": tally.failed, "skipped": tally.skipped}, indent=2))
+
+    print(f"check: {len(tally.passed)} passed, {len(tally.failed)} failed"
+          + (f", {len(tally.skipped)} skipped" if tally.skipped else ""))
     return 0 if not tally.failed else 1
