@@ -85,7 +85,8 @@ def ensure_host_packages(extra=()):
 class PrivateApt:
     """apt-get with its own sources, lists and cache under the xprime cache."""
 
-    SUITES = ("bookworm", "trixie", "sid")
+    # bullseye: the 5.10 kernel headers of upstream IGT's CI images.
+    SUITES = ("bullseye", "bookworm", "trixie", "sid")
 
     def __init__(self):
         self.root = cache_dir() / "apt"
@@ -93,15 +94,15 @@ class PrivateApt:
         self.log = cache_dir() / "logs" / "apt.log"
         self._updated = False
 
+    def _sources(self):
+        return "".join(f"{kind} [signed-by={KEYRING}] {MIRROR} {suite} main\n"
+                       for suite in self.SUITES for kind in ("deb", "deb-src"))
+
     def _write_config(self):
         for sub in ("sources.list.d", "state/lists/partial", "cache/archives/partial"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         (self.root / "state" / "status").touch()
-        sources = []
-        for suite in self.SUITES:
-            for kind in ("deb", "deb-src"):
-                sources.append(f"{kind} [signed-by={KEYRING}] {MIRROR} {suite} main")
-        (self.root / "sources.list").write_text("\n".join(sources) + "\n")
+        (self.root / "sources.list").write_text(self._sources())
         self.conf.write_text(
             f'Dir::Etc::SourceList "{self.root}/sources.list";\n'
             f'Dir::Etc::SourceParts "{self.root}/sources.list.d";\n'
@@ -125,10 +126,12 @@ class PrivateApt:
         stamp = self.root / "updated"
         with locked("apt"):
             fresh = stamp.exists() and time.time() - stamp.stat().st_mtime < UPDATE_EVERY
-            if not fresh or not self.conf.exists():
+            sources = self.root / "sources.list"
+            same = sources.exists() and sources.read_text() == self._sources()
+            if not fresh or not same or not self.conf.exists():
                 self._write_config()
                 run_logged(["apt-get", "update"], self.log,
-                           "apt-get update (private sources: bookworm, trixie, sid)",
+                           "apt-get update (private sources: " + ", ".join(self.SUITES) + ")",
                            env=self.env())
                 stamp.touch()
         self._updated = True

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import kbuild
-from .host import MIRROR
+from .host import MIRROR, PrivateApt
 from .setup import REPO, SetupError, cache_dir, cached, key_of, run_logged, say
 from .sidroot import MOUNT_POINTS, SID_PACKAGES, in_root
 
@@ -232,8 +232,10 @@ class Upstream:
                     binds={self.work: INSIDE})
         except SetupError:
             raise Failure(f"{what} failed; see {log}:\n" + tail(log)) from None
-        # The command's output: the log's first line is the command itself.
-        return log.read_text(errors="replace").split("\n", 2)[-1]
+        # The command's output (the log's first line is the command), without
+        # the colours of gcc's -fdiagnostics-color=always (meson's default).
+        out = log.read_text(errors="replace").split("\n", 2)[-1]
+        return re.sub(r"\x1b\[[0-9;]*[mK]", "", out)
 
     def check(self, ok, what):
         self.results.append((ok, what))
@@ -246,9 +248,20 @@ def tail(path, lines=25):
     return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
 
 
-def git(tree, *args, capture=False):
-    env = {**os.environ, "GIT_AUTHOR_NAME": "xprime", "GIT_AUTHOR_EMAIL": "xprime@invalid",
-           "GIT_COMMITTER_NAME": "xprime", "GIT_COMMITTER_EMAIL": "xprime@invalid",
+def identity():
+    """Who the series is from: the checkout's git identity, or a placeholder
+    to rewrite before sending (docs/upstream.md)."""
+    def ask(key):
+        out = subprocess.run(["git", "-C", str(REPO), "config", "--get", key],
+                             capture_output=True, text=True)
+        return out.stdout.strip()
+    return ask("user.name") or "xprime", ask("user.email") or "xprime@invalid"
+
+
+def git(tree, *args):
+    name, email = identity()
+    env = {**os.environ, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
+           "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email,
            "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tree.parent)}
     proc = subprocess.run(["git", "-C", str(tree), *args], env=env, text=True,
                           capture_output=True)
@@ -548,6 +561,52 @@ def check_igt_doc(up, tests, docs, testplan):
              + "".join(f"\n      {w}" for w in wrong[:10]))
 
 
+def old_kernel_headers():
+    """Debian bullseye's linux-libc-dev (5.10), the kernel headers of
+    upstream's CI images, unpacked once."""
+    def unpack_headers(tmp):
+        debs = PrivateApt().download(["linux-libc-dev"], tmp / "debs", "bullseye")
+        subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(tmp / "root")], check=True)
+
+    return cached("linux-libc-dev-bullseye", key_of(MIRROR), unpack_headers) / "root"
+
+
+def check_old_headers(up, files):
+    """The series' C files compile (-fsyntax-only, the build's own flags)
+    against the 5.10 kernel headers instead of the root's."""
+    local = up.work / "linux-5.10"
+    if not local.exists():
+        shutil.copytree(old_kernel_headers(), local, symlinks=True)
+    version = (local / "usr" / "include" / "linux" / "version.h").read_text()
+    code = int(re.search(r"LINUX_VERSION_CODE (\d+)", version).group(1))
+    commands = json.loads((up.tree / "build" / "compile_commands.json").read_text())
+    wanted = [f for f in files if f.endswith(".c")]
+    lines = []
+    for entry in commands:
+        source = os.path.normpath(os.path.join(entry["directory"], entry["file"]))
+        relative = os.path.relpath(source, f"{INSIDE}/{up.tree.name}")
+        if relative not in wanted:
+            continue
+        args = shlex.split(entry["command"])
+        # No object, no dependency file: only the diagnostics.
+        for flag in ("-o", "-MQ", "-MF"):
+            if flag in args:
+                at = args.index(flag)
+                args = args[:at] + args[at + 2:]
+        args = [a for a in args if a != "-MD"]
+        lines.append(shlex.join(args[:1] + ["-isystem", f"{INSIDE}/linux-5.10/usr/include",
+                                            "-fsyntax-only"] + args[1:]))
+        wanted.remove(relative)
+    up.check(not wanted, "every C file of the series is in compile_commands.json"
+             + (f": not {wanted}" if wanted else ""))
+    script = "cd build && " + " && ".join(lines)
+    out = up.in_root(script, "headers-5.10", "compiling against the 5.10 kernel headers")
+    ours = [m.group(0) for m in WARNING.finditer(out)]
+    up.check(not ours, f"the series compiles against Linux {code >> 16}.{(code >> 8) & 255}'s "
+             "headers (bullseye's linux-libc-dev, upstream CI's)"
+             + "".join(f"\n      {w}" for w in ours[:10]))
+
+
 def write_series(up, base, out):
     if out.exists():
         shutil.rmtree(out)
@@ -602,6 +661,7 @@ def run(args, run_dir):
             series_files.update(patch.files())
             build(up, index, patch, series_files)
         run_checks(up)
+        check_old_headers(up, sorted(series_files))
         patches = write_series(up, base, out)
         checkpatch(up, patches)
     except Failure as failure:
