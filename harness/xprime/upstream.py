@@ -188,6 +188,11 @@ guest blobs, b32233accefff vmwgfx imports foreign dma-bufs):
 vmw_prime_scanout reads the screen back from the host over a serial
 port (lib/igt_host); without that port its subtests skip. Reviewers may
 prefer it to wait for a CRC source.
+
+Patch 3 appends the vmwgfx helpers to lib/igt_vmwgfx.[ch], which are
+GPL-2.0 OR MIT (Broadcom); the helpers are MIT, which lets them go under
+the file's dual licence with their own copyright line. If you would
+rather have them in a file of their own, say so.
 """
 
 
