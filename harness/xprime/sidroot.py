@@ -25,19 +25,22 @@ BUILD_DIR = REPO / "build"
 
 
 def sid_root():
-    key = key_of(SID_PACKAGES, MOUNT_POINTS, MIRROR)
+    return debian_sid_root("sid-root", SID_PACKAGES, MOUNT_POINTS)
+
+
+def debian_sid_root(name, packages, mount_points):
+    """A Debian sid root with @packages and empty @mount_points, made once."""
+    key = key_of(packages, mount_points, MIRROR)
 
     def build(tmp):
-        root = tmp / "root"
-        hook = "mkdir -p " + " ".join(f'"$1"/{p}' for p in MOUNT_POINTS)
+        hook = "mkdir -p " + " ".join(f'"$1"/{p}' for p in mount_points)
         run_logged(["mmdebstrap", "--variant=minbase",
                     "--aptopt=Acquire::Check-Valid-Until \"false\"",
-                    "--include=" + ",".join(SID_PACKAGES),
-                    f"--customize-hook={hook}",
-                    "sid", root, MIRROR],
-                   cache_dir() / "logs" / "sid-root.log", "creating the sid root (mmdebstrap)")
+                    "--include=" + ",".join(packages), f"--customize-hook={hook}",
+                    "sid", tmp / "root", MIRROR],
+                   cache_dir() / "logs" / f"{name}.log", f"creating the {name} (mmdebstrap)")
 
-    return cached("sid-root", key, build) / "root"
+    return cached(name, key, build) / "root"
 
 
 def in_root(root, command, log, what, binds=None):

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from . import kbuild
 from .host import MIRROR, PrivateApt
-from .setup import REPO, SetupError, cache_dir, cached, key_of, run_logged, say
-from .sidroot import MOUNT_POINTS, SID_PACKAGES, in_root
+from .setup import REPO, SetupError, cached, key_of, say
+from .sidroot import MOUNT_POINTS, SID_PACKAGES, debian_sid_root, in_root
 
 TARBALL = REPO.parent / "shared" / "upstream" / "igt-gpu-tools-2.5.tar.xz"
 # IGT's build dependencies beyond what the project's sid root has (FACTS:
@@ -198,20 +198,8 @@ rather have them in a file of their own, say so.
 
 def build_root():
     """A Debian sid root with IGT's build dependencies, made once."""
-    packages = SID_PACKAGES + BUILD_PACKAGES
-    points = MOUNT_POINTS + [INSIDE.lstrip("/")]
-    key = key_of(packages, points, MIRROR)
-
-    def build(tmp):
-        hook = "mkdir -p " + " ".join(f'"$1"/{p}' for p in points)
-        run_logged(["mmdebstrap", "--variant=minbase",
-                    "--aptopt=Acquire::Check-Valid-Until \"false\"",
-                    "--include=" + ",".join(packages), f"--customize-hook={hook}",
-                    "sid", tmp / "root", MIRROR],
-                   cache_dir() / "logs" / "igt-build-root.log",
-                   "creating the IGT build root (mmdebstrap)")
-
-    return cached("igt-build-root", key, build) / "root"
+    return debian_sid_root("igt-build-root", SID_PACKAGES + BUILD_PACKAGES,
+                           MOUNT_POINTS + [INSIDE.lstrip("/")])
 
 
 class Failure(Exception):
@@ -374,6 +362,10 @@ def merge_vmwgfx(tree):
         last = max(i for i, l in enumerate(theirs) if l.startswith("#include"))
         theirs[last + 1:last + 1] = local
         theirs[first:first] = system + ([""] if system else [])
+        # The contributors' copyright line under upstream's.
+        ours_copyright = next(l for l in ours.splitlines() if "Copyright" in l)
+        end = next(i for i, l in enumerate(theirs) if l.strip() == "*/")
+        theirs.insert(end, ours_copyright)
         if suffix == ".h":
             endif = max(i for i, l in enumerate(theirs) if l.startswith("#endif"))
             theirs[endif:endif] = body + [""]
