@@ -18,11 +18,11 @@
  * @title: Dumb buffers
  * @include: igt_dumb.h
  *
- * Dumb buffers on any KMS or vgem device, with the errors kept.
- *
- * libigt's kmstest_dumb_*() assert; a prime test must also see *which* errno
- * a driver gives, e.g. for mapping an imported object, so every helper here
- * has a __ form that returns -errno.
+ * Dumb buffers on any KMS or vgem device, with the errno kept: the __ forms
+ * of libigt's kmstest_dumb_create() and kmstest_dumb_map_buffer(), which
+ * assert. A prime test must also see *which* errno a driver gives, e.g. for
+ * mapping an imported object; where it only needs the buffer, it uses
+ * kmstest_dumb_*() themselves.
  */
 
 /**
@@ -59,19 +59,6 @@ int __igt_dumb_create(int fd, uint32_t width, uint32_t height, uint32_t bpp,
 }
 
 /**
- * igt_dumb_create:
- * Like __igt_dumb_create(), asserting that it works and that the driver's
- * stride and size hold the requested rows.
- */
-void igt_dumb_create(int fd, uint32_t width, uint32_t height, uint32_t bpp,
-		     struct igt_dumb *bo)
-{
-	igt_assert_eq(__igt_dumb_create(fd, width, height, bpp, bo), 0);
-	igt_assert_lte(width * bpp / 8, bo->stride);
-	igt_assert_lte((uint64_t)bo->stride * height, bo->size);
-}
-
-/**
  * __igt_dumb_map:
  * @fd: DRM fd owning @handle
  * @handle: GEM handle, native or imported
@@ -98,40 +85,4 @@ int __igt_dumb_map(int fd, uint32_t handle, uint64_t size, int prot, void **ptr)
 
 	*ptr = map;
 	return 0;
-}
-
-/**
- * igt_dumb_map:
- * Like __igt_dumb_map(), asserting that it works; returns the mapping.
- */
-void *igt_dumb_map(int fd, uint32_t handle, uint64_t size, int prot)
-{
-	void *ptr = NULL;
-
-	igt_assert_eq(__igt_dumb_map(fd, handle, size, prot, &ptr), 0);
-	return ptr;
-}
-
-/**
- * __igt_dumb_destroy:
- * Releases @handle with DRM_IOCTL_MODE_DESTROY_DUMB.
- *
- * Returns: 0, or -errno.
- */
-int __igt_dumb_destroy(int fd, uint32_t handle)
-{
-	struct drm_mode_destroy_dumb arg = { .handle = handle };
-
-	if (igt_ioctl(fd, DRM_IOCTL_MODE_DESTROY_DUMB, &arg))
-		return -errno;
-	return 0;
-}
-
-/**
- * igt_dumb_destroy:
- * Like __igt_dumb_destroy(), asserting that it works.
- */
-void igt_dumb_destroy(int fd, uint32_t handle)
-{
-	igt_assert_eq(__igt_dumb_destroy(fd, handle), 0);
 }

@@ -2,11 +2,11 @@
 /*
  * Copyright © 2026 The xprime authors
  *
- * Dumb buffers on any KMS or vgem device, with the errors kept.
- *
- * libigt's kmstest_dumb_*() assert; a prime test must also see *which* errno
- * a driver gives, e.g. for mapping an imported object, so every helper here
- * has a __ form that returns -errno.
+ * Dumb buffers on any KMS or vgem device, with the errno kept: the __ forms
+ * of libigt's kmstest_dumb_create() and kmstest_dumb_map_buffer(), which
+ * assert. A prime test must also see *which* errno a driver gives, e.g. for
+ * mapping an imported object; where it only needs the buffer, it uses
+ * kmstest_dumb_*() themselves.
  */
 
 #ifndef IGT_DUMB_H
@@ -25,13 +25,6 @@ struct igt_dumb {
 
 int __igt_dumb_create(int fd, uint32_t width, uint32_t height, uint32_t bpp,
 		      struct igt_dumb *bo);
-void igt_dumb_create(int fd, uint32_t width, uint32_t height, uint32_t bpp,
-		     struct igt_dumb *bo);
-
 int __igt_dumb_map(int fd, uint32_t handle, uint64_t size, int prot, void **ptr);
-void *igt_dumb_map(int fd, uint32_t handle, uint64_t size, int prot);
-
-int __igt_dumb_destroy(int fd, uint32_t handle);
-void igt_dumb_destroy(int fd, uint32_t handle);
 
 #endif /* IGT_DUMB_H */

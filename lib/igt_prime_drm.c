@@ -64,7 +64,7 @@ int igt_prime_dumb_map(int fd, struct igt_prime_bo *bo, int prot, void **ptr)
 
 void igt_prime_dumb_destroy(int fd, struct igt_prime_bo *bo)
 {
-	igt_dumb_destroy(fd, bo->handle);
+	kmstest_dumb_destroy(fd, bo->handle);
 }
 
 const struct igt_prime_provider igt_prime_vgem = {

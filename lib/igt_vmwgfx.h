@@ -31,8 +31,6 @@ void igt_vmwgfx_scanout_show(int fd, struct igt_vmwgfx_scanout *scanout,
 void igt_vmwgfx_scanout_dirty(int fd, struct igt_vmwgfx_scanout *scanout);
 void igt_vmwgfx_scanout_off(int fd, struct igt_vmwgfx_scanout *scanout);
 
-int __igt_vmwgfx_synccpu(int fd, uint32_t handle, uint32_t flags);
-void igt_vmwgfx_synccpu(int fd, uint32_t handle, uint32_t flags);
 int igt_vmwgfx_test_idle(int fd, uint32_t handle);
 
 #endif /* IGT_VMWGFX_H */

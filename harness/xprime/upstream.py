@@ -101,7 +101,7 @@ SERIES = [
           "A provider makes a buffer and exports it as a dma-buf and, for DRM\n"
           "drivers, imports one: vgem and any dumb-buffer driver\n"
           "(igt_prime_drm.c), virtio-gpu with its waits and host transfers\n"
-          "(igt_virtgpu.c), vmwgfx with SYNCCPU and the Legacy Display Unit\n"
+          "(igt_virtgpu.c), vmwgfx with its idle test and the Legacy Display Unit\n"
           "scanout (appended to igt_vmwgfx.c), udmabuf and the system dma-heap.\n"
           "Tests reach every buffer through igt_prime_providers[], so a new\n"
           "driver is one file and one line in that table. igt_errno_name() names\n"
