@@ -1,5 +1,7 @@
 """The exporter x importer matrix and its one-line reasons."""
 
+import json
+import tempfile
 import types
 import unittest
 from pathlib import Path
@@ -96,3 +98,24 @@ class TestSideBySide(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestRepeats(unittest.TestCase):
+    def test_changed_results_and_the_rates_of_an_expectation(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            outcomes = []
+            for k, result in enumerate(["pass", "fail", "pass"]):
+                results = Path(tmp) / f"repeat-{k}"
+                results.mkdir()
+                (results / "results.json").write_text(json.dumps({"tests": {
+                    "igt@prime_lifetime@no-leak@vgem-to-vmwgfx": {"result": result},
+                    "igt@prime_cross@import@vgem-to-vgem": {"result": "pass"}}}))
+                outcomes.append((types.SimpleNamespace(config=types.SimpleNamespace(name="debian-6.12"),
+                                                 results=results), None))
+            text = "\n".join(report.repeats(outcomes))
+        self.assertIn("== debian-6.12: 3 repeats", text)
+        self.assertIn("CHANGED: igt@prime_lifetime@no-leak@vgem-to-vmwgfx: pass 2/3, fail 1/3",
+                      text)
+        self.assertNotIn("CHANGED: igt@prime_cross", text)
+        self.assertRegex(text, r"igt@prime_lifetime@no-leak@\*-to-vmwgfx fail\|dmesg-fail\|pass: "
+                               r"seen pass 2/3, fail 1/3")

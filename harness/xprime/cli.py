@@ -142,6 +142,8 @@ def cmd_run(args):
     session.check_names(lines)
     if args.jobs < 1:
         raise session.UsageError(f"--jobs {args.jobs}: must be 1 or more")
+    if args.repeat < 1:
+        raise session.UsageError(f"--repeat {args.repeat}: must be 1 or more")
     configs = configurations(args)
     env = Environment()
     kernels = {spec: kernel_for(spec) for spec, _ in configs}
@@ -149,29 +151,38 @@ def cmd_run(args):
     expectations = [expect.load(expect.path_for(config_name(k, m))) for k, m in runs]
     run_dir = new_run_dir()
 
-    def run_one(kern, machine):
+    def run_one(kern, machine, where):
         try:
-            return env.run(kern, run_dir, args.filters, machine=machine)
+            return env.run(kern, where, args.filters, machine=machine)
         except SetupError as err:
             # One configuration's infrastructure failure loses no other's results.
             say(f"error: {config_name(kern, machine)}: {err}")
             return err
 
+    # Each repeat in a directory of its own (repeat-K/) when there are several.
+    places = [run_dir] if args.repeat == 1 else \
+        [run_dir / f"repeat-{k}" for k in range(1, args.repeat + 1)]
+    work = [(kern, machine, where) for where in places for kern, machine in runs]
+    for where in places:
+        where.mkdir(exist_ok=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        outcomes = list(pool.map(lambda run: run_one(*run), runs))
+        outcomes = list(pool.map(lambda run: run_one(*run), work))
     results, texts, broken, missing = [], [], [], set()
-    for (kern, machine), outcome, expected in zip(runs, outcomes, expectations):
+    for (kern, machine, where), outcome, expected in zip(work, outcomes,
+                                                         expectations * len(places)):
+        label = config_name(kern, machine) + (f" ({where.name})" if where != run_dir else "")
         if isinstance(outcome, SetupError):
-            broken.append(f"== {config_name(kern, machine)}: not run to the end: {outcome}")
+            broken.append(f"== {label}: not run to the end: {outcome}")
             continue
         tests = report.load_results(outcome)
         missing.update(session.unmatched(lines, tests))
-        verdict = expect.compare(tests, expected)
+        verdict = expect.compare(tests, [dataclasses.replace(e, used=0) for e in expected])
         results.append((outcome, verdict))
         texts.append("\n".join([report.summary(outcome),
                                 *expect.describe(verdict, only_run_subset=bool(args.filters))]))
     text = "\n".join(texts + broken + (report.side_by_side([o for o, _ in results])
-                                       if len(results) > 1 else []))
+                                       if len(results) > 1 and len(places) == 1 else [])
+                     + (report.repeats(results) if len(places) > 1 else []))
     (run_dir / "summary.txt").write_text(text + "\n")
     (run_dir / "summary.md").write_text(report.markdown(results, texts))
     (run_dir / "junit.xml").write_text(report.junit(results))
@@ -296,6 +307,9 @@ def parser():
                           "or virgl (virtio-gpu-gl under Xvfb with llvmpipe); each "
                           "--kernel runs on each (default: plain; with neither option, "
                           "debian-6.12 on both and 6.12-debug on plain)")
+    run.add_argument("--repeat", type=int, default=1, metavar="N",
+                     help="run everything N times and show each result's distribution "
+                          "(default: 1)")
     run.add_argument("--jobs", type=int, default=1, metavar="N",
                      help="configurations to run at once, one virtual CPU each when "
                           "more than 1 (default: 1)")

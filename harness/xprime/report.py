@@ -227,3 +227,39 @@ def side_by_side(outcomes):
             lines.append(row)
     lines.append("   (* the configurations differ)")
     return lines
+
+
+def repeats(outcomes_verdicts):
+    """Each configuration's results over the repeats of `--repeat N`: the
+    results that changed between repeats, and for each expectation that
+    allows several results, the rate of each seen."""
+    by_config = {}
+    for outcome, _ in outcomes_verdicts:
+        by_config.setdefault(outcome.config.name, []).append(
+            {n: e["result"] for n, e in expect.leaves(load_results(outcome)).items()})
+    lines = []
+    for name, runs in by_config.items():
+        seen = {}
+        for tests in runs:
+            for test, result in tests.items():
+                seen.setdefault(test, Counter())[result] += 1
+        lines.append(f"== {name}: {len(runs)} repeats")
+
+        def rates(counts):
+            return ", ".join(f"{r} {n}/{sum(counts.values())}" for r, n in counts.most_common())
+
+        changed = {t: c for t, c in sorted(seen.items()) if len(c) > 1}
+        lines.append(f"   {len(changed)} results changed between repeats"
+                     + (":" if changed else ""))
+        lines += [f"   CHANGED: {t}: {rates(c)}" for t, c in changed.items()]
+        expectations = expect.load(expect.path_for(name))
+        for exp in expectations:
+            if "|" not in exp.result:
+                continue
+            counts = Counter()
+            for test, c in seen.items():
+                if expect.match(test, expectations) is exp:
+                    counts.update(c)
+            if counts:
+                lines.append(f"   {exp.where} {exp.pattern} {exp.result}: seen {rates(counts)}")
+    return lines
