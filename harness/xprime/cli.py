@@ -127,8 +127,14 @@ def new_run_dir(label=None):
     results = REPO / "results"
     results.mkdir(exist_ok=True)
     name = time.strftime("%Y%m%d-%H%M%S") + (f"-{label}" if label else "")
-    run_dir = results / name
-    run_dir.mkdir()
+    run_dir, n = results / name, 1
+    while True:
+        try:
+            run_dir.mkdir()
+            break
+        except FileExistsError:     # another run started in the same second
+            n += 1
+            run_dir = results / f"{name}-{n}"
     latest = results / "latest"
     if latest.is_symlink() or latest.exists():
         latest.unlink()
@@ -256,7 +262,7 @@ def cmd_upstream(args):
     from . import upstream
     require_root()
     host.ensure_host_packages()
-    return upstream.run(args, new_run_dir("upstream"))
+    return upstream.run(args, lambda: new_run_dir("upstream"))
 
 
 def cmd_expect(args):

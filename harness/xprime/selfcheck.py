@@ -156,7 +156,7 @@ def run(args):
         say(f"note: infrastructure noise, retried: {problem}")
 
     say("upstream: the series in IGT's own tree")
-    code = upstream.run(SimpleNamespace(igt_tree=None, out=None), run_dir)
+    code = upstream.run(SimpleNamespace(igt_tree=None, out=None), lambda: run_dir)
     if code == upstream.EXIT_SKIP:
         tally.skipped.append("./xprime upstream: no IGT tree")
         say("  skip ./xprime upstream: no IGT tree (see above)")

@@ -22,12 +22,14 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import kbuild
 from .host import MIRROR, PrivateApt
 from .setup import REPO, SetupError, cached, key_of, say
+from .session import UsageError
 from .sidroot import MOUNT_POINTS, SID_PACKAGES, debian_sid_root, in_root
 
 TARBALL = REPO.parent / "shared" / "upstream" / "igt-gpu-tools-2.5.tar.xz"
@@ -272,15 +274,17 @@ def unpack(source, work):
     else:
         unpacked = work / "unpack"
         unpacked.mkdir()
-        subprocess.run(["tar", "-xf", str(source), "-C", str(unpacked)], check=True)
+        untar = subprocess.run(["tar", "-xf", str(source), "-C", str(unpacked)],
+                               capture_output=True, text=True)
         top = [p for p in unpacked.iterdir()]
-        if len(top) != 1 or not (top[0] / "meson.build").exists():
-            raise SetupError(f"{source}: not an IGT source tarball (one top directory "
-                             "with a meson.build)")
+        if untar.returncode or len(top) != 1 or not (top[0] / "meson.build").exists():
+            raise UsageError(f"--igt-tree {source}: not an IGT source tarball (one top "
+                             "directory with a meson.build)"
+                             + (f": {untar.stderr.strip()}" if untar.returncode else ""))
         top[0].rename(dest)
         unpacked.rmdir()
     if not (dest / "lib" / "igt_core.c").exists():
-        raise SetupError(f"{source}: not an IGT tree (no lib/igt_core.c)")
+        raise UsageError(f"--igt-tree {source}: not an IGT tree (no lib/igt_core.c)")
     git(dest, "init", "-q")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", f"{source.name}, as given")
@@ -633,15 +637,22 @@ def checkpatch(up, patches):
              + "".join(f"\n      {f[0]}: {f[1]}:{f[2]}: {f[3]}" for f in others[:15]))
 
 
-def run(args, run_dir):
-    """Returns the exit code: 0 when every patch built and every check
-    passed, 1 when one did not, EXIT_SKIP when there is no tree."""
+def run(args, new_run_dir):
+    """The series built and checked in the tree of @args, in the directory
+    that @new_run_dir() makes (only once the input is known to be good).
+    Returns the exit code: 0 when every patch built and every check passed,
+    1 when one did not, EXIT_SKIP when there is no tree."""
     source = Path(args.igt_tree).resolve() if args.igt_tree else TARBALL
     if not source.exists():
         print(f"upstream: skipped: no IGT tree: {source} does not exist "
               "(give --igt-tree DIR|TARBALL)")
         return EXIT_SKIP
-    work = run_dir / "upstream"
+    if source.is_dir() and not (source / "lib" / "igt_core.c").exists():
+        raise UsageError(f"--igt-tree {source}: not an IGT tree (no lib/igt_core.c)")
+    if source.is_file() and not tarfile.is_tarfile(source):
+        raise UsageError(f"--igt-tree {source}: not a tarball (an IGT release's "
+                         "igt-gpu-tools-X.Y.tar.xz, or a tree)")
+    work = new_run_dir() / "upstream"
     work.mkdir(parents=True)
     (work / "logs").mkdir()
     out = Path(args.out).resolve() if args.out else work / "series"
