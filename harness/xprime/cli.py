@@ -9,6 +9,8 @@ import argparse
 import contextlib
 import dataclasses
 import difflib
+import json
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +62,25 @@ class Environment:
         with display.xvfb() if machine.virgl else contextlib.nullcontext() as qemu_env:
             return session.run_config(config, run_dir, build, initrd, self.sid_root,
                                       self.root_image, filters, extra_tests, qemu_env)
+
+
+def parse_shard(text):
+    """K/N, 1 <= K <= N."""
+    m = re.fullmatch(r"(\d+)/(\d+)", text)
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise session.UsageError(f"--shard {text}: expected K/N with 1 <= K <= N, e.g. 2/3")
+    return int(m.group(1)), int(m.group(2))
+
+
+def shard_work(work, lines, k, n):
+    """Shard @k of @n of the (configuration, test-list line) pairs of @work,
+    dealt round-robin in a fixed order: the same pairs on every machine."""
+    pairs = sorted((config_name(kern, machine), line) for kern, machine, _, _ in work
+                   for line in lines)
+    mine = {pair for i, pair in enumerate(pairs) if i % n == k - 1}
+    return [(kern, machine, where, [l for l in lines if (config_name(kern, machine), l) in mine])
+            for kern, machine, where, _ in work
+            if any((config_name(kern, machine), l) in mine for l in lines)]
 
 
 def config_name(kern, machine):
@@ -150,6 +171,7 @@ def cmd_run(args):
         raise session.UsageError(f"--jobs {args.jobs}: must be 1 or more")
     if args.repeat < 1:
         raise session.UsageError(f"--repeat {args.repeat}: must be 1 or more")
+    shard = parse_shard(args.shard) if args.shard else None
     configs = configurations(args)
     env = Environment()
     kernels = {spec: kernel_for(spec) for spec, _ in configs}
@@ -157,9 +179,9 @@ def cmd_run(args):
     expectations = [expect.load(expect.path_for(config_name(k, m))) for k, m in runs]
     run_dir = new_run_dir()
 
-    def run_one(kern, machine, where):
+    def run_one(kern, machine, where, filters):
         try:
-            return env.run(kern, where, args.filters, machine=machine)
+            return env.run(kern, where, filters, machine=machine)
         except SetupError as err:
             # One configuration's infrastructure failure loses no other's results.
             say(f"error: {config_name(kern, machine)}: {err}")
@@ -168,24 +190,33 @@ def cmd_run(args):
     # Each repeat in a directory of its own (repeat-K/) when there are several.
     places = [run_dir] if args.repeat == 1 else \
         [run_dir / f"repeat-{k}" for k in range(1, args.repeat + 1)]
-    work = [(kern, machine, where) for where in places for kern, machine in runs]
+    work = [(kern, machine, where, args.filters)
+            for where in places for kern, machine in runs]
+    if shard:
+        work = shard_work(work, lines or [f"igt@{t}" for t in session.all_tests()], *shard)
+        if not work:
+            raise session.UsageError(f"--shard {args.shard}: this shard has no work "
+                                     "(fewer tests and configurations than shards)")
     for where in places:
         where.mkdir(exist_ok=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         outcomes = list(pool.map(lambda run: run_one(*run), work))
     results, texts, broken, missing = [], [], [], set()
-    for (kern, machine, where), outcome, expected in zip(work, outcomes,
-                                                         expectations * len(places)):
+    expected_of = {config_name(k, m): e for (k, m), e in zip(runs, expectations)}
+    for (kern, machine, where, filters), outcome in zip(work, outcomes):
+        expected = expected_of[config_name(kern, machine)]
         label = config_name(kern, machine) + (f" ({where.name})" if where != run_dir else "")
         if isinstance(outcome, SetupError):
             broken.append(f"== {label}: not run to the end: {outcome}")
             continue
         tests = report.load_results(outcome)
-        missing.update(session.unmatched(lines, tests))
+        missing.update(session.unmatched(
+            session.resolve_filters(filters, session.all_tests()), tests))
         verdict = expect.compare(tests, [dataclasses.replace(e, used=0) for e in expected])
         results.append((outcome, verdict))
         texts.append("\n".join([report.summary(outcome),
-                                *expect.describe(verdict, only_run_subset=bool(args.filters))]))
+                                *expect.describe(verdict, only_run_subset=bool(
+                                    args.filters or shard))]))
     text = "\n".join(texts + broken + (report.side_by_side([o for o, _ in results])
                                        if len(results) > 1 and len(places) == 1 else [])
                      + (report.repeats(results) if len(places) > 1 else []))
@@ -258,6 +289,57 @@ def cmd_check(args):
     return selfcheck.run(args)
 
 
+def merge_results(sources):
+    """{configuration: {"tests": results.json's tests of all @sources,
+    "from": [directories]}}; a test in two of them is a usage error."""
+    merged = {}
+    for source in sources:
+        found = [p.parent for p in source.glob("*/results.json") if p.parent.name != "logs"]
+        if not found:
+            raise session.UsageError(f"{source}: no configuration's results.json in it")
+        for results in found:
+            data = json.loads((results / "results.json").read_text())
+            into = merged.setdefault(results.name, {"tests": {}, "from": []})
+            # igt_runner's entries without a result (a binary's stray dmesg)
+            # may be in several.
+            def recorded(tests):
+                return {n for n, e in tests.items() if "result" in e}
+            both = sorted(recorded(into["tests"]) & recorded(data["tests"]))
+            if both:
+                raise session.UsageError(f"{results}: {both[0]} is in another of the "
+                                         "directories too: not disjoint shards")
+            for name, entry in data["tests"].items():
+                if "result" in entry or name not in into["tests"]:
+                    into["tests"][name] = entry
+            into["from"].append(str(results))
+    return merged
+
+
+def cmd_merge(args):
+    """Join the results of shards (or any runs of disjoint tests) into one
+    results directory per configuration, with the expectations applied to
+    the whole."""
+    merged = merge_results([Path(d) for d in args.run_dirs])
+    out = Path(args.out) if args.out else new_run_dir("merge")
+    texts, ok = [], True
+    for name, into in sorted(merged.items()):
+        (out / name).mkdir(parents=True, exist_ok=True)
+        data = {"tests": into["tests"], "merged_from": into["from"]}
+        session.recount_totals(data)
+        (out / name / "results.json").write_text(json.dumps(data, indent=2))
+        tests = {n: e for n, e in into["tests"].items() if "result" in e}
+        verdict = expect.compare(tests, expect.load(expect.path_for(name)))
+        ok = ok and verdict.ok
+        texts.append("\n".join([f"== {name}: {len(expect.leaves(tests))} results from "
+                                f"{len(into['from'])} directories, in {out / name}",
+                                *report.matrices(tests),
+                                *expect.describe(verdict, only_run_subset=not args.whole)]))
+    text = "\n".join(texts)
+    (out / "summary.txt").write_text(text + "\n")
+    print(text)
+    return EXIT_PASS if ok else EXIT_FAIL
+
+
 def cmd_upstream(args):
     from . import upstream
     require_root()
@@ -313,6 +395,10 @@ def parser():
                           "or virgl (virtio-gpu-gl under Xvfb with llvmpipe); each "
                           "--kernel runs on each (default: plain; with neither option, "
                           "debian-6.12 on both and 6.12-debug on plain)")
+    run.add_argument("--shard", metavar="K/N",
+                     help="run only shard K of N: a fixed 1/N of the (configuration, "
+                          "test) pairs, so that N machines cover a run; join their "
+                          "results with ./xprime merge")
     run.add_argument("--repeat", type=int, default=1, metavar="N",
                      help="run everything N times and show each result's distribution "
                           "(default: 1)")
@@ -336,6 +422,19 @@ def parser():
                              "(1), not skipped (125): to hunt a boot regression")
     bisect.add_argument("tests", nargs="+", metavar="TEST@SUBTEST")
     bisect.set_defaults(func=cmd_bisect)
+    merge = sub.add_parser(
+        "merge", help="join the results of shards into one run",
+        description="Join the results directories of runs of disjoint tests (the "
+                    "shards of ./xprime run --shard K/N) into one results directory "
+                    "per configuration and one summary, with the expectations applied "
+                    "to the whole. Exit 0 when it matches them, 1 when not.")
+    merge.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    merge.add_argument("--out", metavar="DIR", help="where to write (default: a new "
+                                                    "results/<date-time>-merge)")
+    merge.add_argument("--whole", action="store_true",
+                       help="the shards cover the whole suite: report expectations "
+                            "that matched nothing")
+    merge.set_defaults(func=cmd_merge)
     pin = sub.add_parser(
         "expect", help="pin each expectation to the failure signatures a run saw",
         description="For each configuration of a run, show the signature lines that "

@@ -9,7 +9,9 @@
    start from the guest's saved state;
 4. the same for a kernel that stalls (LKDTM's SOFTLOCKUP, in the debug twin,
    which builds LKDTM in): a crash with the lockup report and its signature;
-5. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
+5. the integration's subtests again in 3 shards (--shard K/3), merged
+   (./xprime merge): every result the same as unsharded;
+6. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
    tree (../shared's tarball), IGT's checks on it (a skip, never a pass,
    when there is no tree).
 """
@@ -19,7 +21,7 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
-from . import expect, kbuild, kernel, report, sidroot, upstream
+from . import expect, kbuild, kernel, report, session, sidroot, upstream
 from .setup import REPO, say
 
 SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
@@ -137,6 +139,28 @@ def run(args):
     # only a result lost to it would fail the checks above.
     for problem in outcome.problems:
         say(f"note: infrastructure noise, retried: {problem}")
+
+    say("shards: the integration's subtests in 3 shards, merged")
+    from .cli import MACHINE, merge_results, shard_work
+    lines = session.resolve_filters(INTEGRATION_FILTERS, {**session.all_tests(), **SELFTEST})
+    shard_dirs = []
+    for k in (1, 2, 3):
+        where = run_dir / f"shard-{k}"
+        where.mkdir()
+        shard_dirs.append(where)
+        for kern_, machine, place, filters in shard_work(
+                [(kern, MACHINE, where, INTEGRATION_FILTERS)], lines, k, 3):
+            env.run(kern_, place, filters, extra_tests=SELFTEST, machine=machine)
+    merged = merge_results(shard_dirs)[kern.name]["tests"]
+
+    def leaf_results(entries):
+        return {n: e["result"] for n, e in
+                expect.leaves({n: e for n, e in entries.items() if "result" in e}).items()}
+    whole, parts = leaf_results(tests), leaf_results(merged)
+    differ = sorted(n for n in set(whole) | set(parts) if whole.get(n) != parts.get(n))
+    tally.check(not differ, f"3 shards merged give the unsharded run's {len(whole)} results"
+                + "".join(f"\n      {n}: {whole.get(n)} unsharded, {parts.get(n)} merged"
+                          for n in differ[:10]))
 
     say(f"integration: a kernel that stalls ({STALL_KERNEL})")
     stalled = env.run(kbuild.source_twin(STALL_KERNEL), run_dir, STALL_FILTERS,
