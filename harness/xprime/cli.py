@@ -289,28 +289,38 @@ def cmd_check(args):
     return selfcheck.run(args)
 
 
+# A subtest split over shards is recorded in each: the worst result stands.
+SEVERITY = ["notrun", "pass", "skip", "warn", "dmesg-warn", "fail", "dmesg-fail",
+            "timeout", "incomplete", "abort", "crash"]
+
+
 def merge_results(sources):
     """{configuration: {"tests": results.json's tests of all @sources,
-    "from": [directories]}}; a test in two of them is a usage error."""
+    "from": [directories]}}. A result in two of them is a usage error; a
+    subtest whose dynamic subtests are in several (each records it) keeps
+    its worst result."""
     merged = {}
     for source in sources:
         found = [p.parent for p in source.glob("*/results.json") if p.parent.name != "logs"]
         if not found:
             raise session.UsageError(f"{source}: no configuration's results.json in it")
         for results in found:
-            data = json.loads((results / "results.json").read_text())
+            data = json.loads((results / "results.json").read_text())["tests"]
             into = merged.setdefault(results.name, {"tests": {}, "from": []})
-            # igt_runner's entries without a result (a binary's stray dmesg)
-            # may be in several.
-            def recorded(tests):
-                return {n for n, e in tests.items() if "result" in e}
-            both = sorted(recorded(into["tests"]) & recorded(data["tests"]))
+            mine = into["tests"]
+
+            def leaves(tests):
+                return set(expect.leaves({n: e for n, e in tests.items() if "result" in e}))
+            both = sorted(leaves(mine) & leaves(data))
             if both:
                 raise session.UsageError(f"{results}: {both[0]} is in another of the "
                                          "directories too: not disjoint shards")
-            for name, entry in data["tests"].items():
-                if "result" in entry or name not in into["tests"]:
-                    into["tests"][name] = entry
+            for name, entry in data.items():
+                old = mine.get(name)
+                if old is None or "result" not in old or (
+                        "result" in entry and SEVERITY.index(entry["result"])
+                        > SEVERITY.index(old["result"])):
+                    mine[name] = entry
             into["from"].append(str(results))
     return merged
 
