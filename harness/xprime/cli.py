@@ -75,8 +75,8 @@ def parse_shard(text):
 def shard_work(work, lines, k, n):
     """Shard @k of @n of the (configuration, test-list line) pairs of @work,
     dealt round-robin in a fixed order: the same pairs on every machine."""
-    pairs = sorted((config_name(kern, machine), line) for kern, machine, _, _ in work
-                   for line in lines)
+    pairs = sorted({(config_name(kern, machine), line) for kern, machine, _, _ in work
+                    for line in lines})
     mine = {pair for i, pair in enumerate(pairs) if i % n == k - 1}
     return [(kern, machine, where, [l for l in lines if (config_name(kern, machine), l) in mine])
             for kern, machine, where, _ in work
