@@ -350,6 +350,44 @@ def cmd_merge(args):
     return EXIT_PASS if ok else EXIT_FAIL
 
 
+def cmd_drmci(args):
+    from . import drmci
+    if args.action == "import":
+        if not args.name:
+            raise session.UsageError("drm-ci import needs --name DRIVER-GPU (the lists' name)")
+        where = Path(args.dir or ".")
+        files = {kind: where / f"{args.name}-{kind}.txt" for kind in ("fails", "flakes")}
+        if not any(f.exists() for f in files.values()):
+            raise session.UsageError(f"no {files['fails']} nor {files['flakes']}")
+        try:
+            lines = drmci.import_lines(*(f.read_text() if f.exists() else ""
+                                         for f in files.values()))
+        except ValueError as err:
+            raise session.UsageError(str(err)) from None
+        print("\n".join(lines))
+        return EXIT_PASS
+    run_dir = Path(args.dir) if args.dir else REPO / "results" / "latest"
+    configs = sorted(p.parent for p in run_dir.glob("*/results.json") if p.parent.name != "logs")
+    if not configs:
+        raise session.UsageError(f"{run_dir}: no configuration's results.json in it")
+    if args.name and len(configs) > 1:
+        raise session.UsageError(f"--name {args.name}: {run_dir} has {len(configs)} "
+                                 "configurations; give a run of one")
+    out = Path(args.out) if args.out else run_dir / "drm-ci"
+    out.mkdir(parents=True, exist_ok=True)
+    for results in configs:
+        name = args.name or f"xprime-{results.name}"
+        tests = report.load_results(session.Outcome(None, results, None))
+        header = [f"Expected results of xprime's {results.name} configuration "
+                  f"(expectations/{results.name}.txt),",
+                  f"as a run showed them: {results.resolve()}"]
+        files = drmci.export(tests, expect.load(expect.path_for(results.name)), header)
+        for kind, text in files.items():
+            (out / f"{name}-{kind}.txt").write_text(text)
+        say(f"{results.name}: {out}/{name}-{{fails,flakes,skips}}.txt")
+    return EXIT_PASS
+
+
 def cmd_upstream(args):
     from . import upstream
     require_root()
@@ -445,6 +483,23 @@ def parser():
                        help="the shards cover the whole suite: report expectations "
                             "that matched nothing")
     merge.set_defaults(func=cmd_merge)
+    drm = sub.add_parser(
+        "drm-ci", help="expectations as the kernel's drm-ci lists, and back",
+        description="export: write each configuration of a run as drm-ci's "
+                    "NAME-fails.txt, -flakes.txt and -skips.txt (test,Result lines; "
+                    "the expectations' reasons and signatures as comments). import: "
+                    "print the expectation lines of drm-ci's NAME-fails.txt and "
+                    "-flakes.txt in DIR.")
+    drm.add_argument("action", choices=["export", "import"])
+    drm.add_argument("dir", nargs="?", metavar="DIR",
+                     help="export: a run's results directory (default: results/latest); "
+                          "import: where the lists are (default: .)")
+    drm.add_argument("--name", metavar="DRIVER-GPU",
+                     help="the lists' name, e.g. virtio_gpu-none (default for export: "
+                          "xprime-<configuration>)")
+    drm.add_argument("--out", metavar="DIR", help="export: where to write (default: "
+                                                  "the run's drm-ci/)")
+    drm.set_defaults(func=cmd_drmci)
     pin = sub.add_parser(
         "expect", help="pin each expectation to the failure signatures a run saw",
         description="For each configuration of a run, show the signature lines that "
