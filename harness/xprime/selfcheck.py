@@ -1,6 +1,7 @@
 """./xprime check: the project's own tests.
 
-1. the build and `meson test` (test binaries' --help/--list-subtests, the
+1. the build, `meson install`'s layout (every test and its .testlist in
+   <libexecdir>/igt-gpu-tools/) and `meson test` (test binaries' --help/--list-subtests, the
    libigt symbol-clash check, unit tests of lib/), in the sid root;
 2. unit tests of the harness (harness/tests, host Python);
 3. an integration test in a real guest: the three drivers bind, a crossing
@@ -90,6 +91,14 @@ def run(args):
         tally.check(True, "meson test")
     except Exception as err:  # a failing meson test is a result, not a crash
         tally.check(False, f"meson test: {err}")
+
+    say("meson install")
+    installed = set(sidroot.install_tree(env.sid_root))
+    wanted = {f"usr/local/libexec/igt-gpu-tools/{name}{suffix}"
+              for name in session.project_tests() for suffix in ("", ".testlist")}
+    tally.check(wanted <= installed, "meson install puts every test and its .testlist in "
+                "<libexecdir>/igt-gpu-tools/, driver directories kept: "
+                + (", ".join(sorted(wanted - installed)) or f"{len(wanted)} files"))
 
     say("harness unit tests")
     unit = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s",

@@ -85,3 +85,16 @@ def meson_test(root):
         in_root(root, f"meson test -C {GUEST_BUILD} --print-errorlogs", log, "meson test")
     finally:
         print(log.read_text(errors="replace"), end="")
+
+
+def install_tree(root):
+    """`meson install` of the build into a scratch directory of the sid
+    root; the paths it installed, relative to it."""
+    log = checkout_log("install")
+    log.unlink(missing_ok=True)
+    dest = "/tmp/xprime-install"
+    in_root(root, f"rm -rf {dest} && meson install -C {GUEST_BUILD} --no-rebuild --quiet "
+                  f"--destdir {dest} && cd {dest} && find . -type f | sort > "
+                  f"{GUEST_BUILD}/installed.txt", log, "meson install")
+    return [line.removeprefix("./") for line in
+            (BUILD_DIR / "installed.txt").read_text().splitlines()]
