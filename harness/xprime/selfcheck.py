@@ -1,8 +1,9 @@
 """./xprime check: the project's own tests.
 
 1. the build, `meson install`'s layout (every test and its .testlist in
-   <libexecdir>/igt-gpu-tools/) and `meson test` (test binaries' --help/--list-subtests, the
-   libigt symbol-clash check, unit tests of lib/), in the sid root;
+   <libexecdir>/igt-gpu-tools/) and `meson test` (test binaries'
+   --help/--list-subtests, the libigt symbol-clash check, unit tests of
+   lib/), in the sid root;
 2. unit tests of the harness (harness/tests, host Python);
 3. an integration test in a real guest: the three drivers bind, a crossing
    passes, a subtest that takes the kernel down is recorded as a crash, and
