@@ -13,7 +13,9 @@
    which builds LKDTM in): a crash with the lockup report and its signature;
 5. the integration's subtests again in 3 shards (--shard K/3), merged
    (./xprime merge): every result the same as unsharded;
-6. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
+6. the Debian package (debian/): dpkg-buildpackage in a sid root, and the
+   .deb installs every test beside IGT's, depending on igt-gpu-tools-tests;
+7. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
    tree (../shared's tarball), IGT's checks on it (a skip, never a pass,
    when there is no tree).
 """
@@ -23,7 +25,7 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
-from . import expect, kbuild, kernel, report, session, sidroot, upstream
+from . import expect, kbuild, kernel, package, report, session, sidroot, upstream
 from .setup import REPO, say
 
 SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
@@ -188,6 +190,16 @@ def run(args):
                 f"its signature names the function that spun: {stall.get('signature')!r}")
     for problem in stalled.problems:
         say(f"note: infrastructure noise, retried: {problem}")
+
+    say("package: the Debian package of the tests")
+    deb = package.build(run_dir / "package")
+    paths, depends = package.contents(deb)
+    wanted = {f"{package.TESTDIR}/{name}{suffix}"
+              for name in session.project_tests() for suffix in ("", ".testlist")}
+    tally.check(wanted <= set(paths) and "igt-gpu-tools-tests" in depends,
+                f"{deb.name}: every test and .testlist in /{package.TESTDIR}/, "
+                f"Depends: {depends}"
+                + (f"; missing {sorted(wanted - set(paths))}" if wanted - set(paths) else ""))
 
     say("upstream: the series in IGT's own tree")
     code = upstream.run(SimpleNamespace(igt_tree=None, out=None), lambda: run_dir)

@@ -37,7 +37,9 @@ TARBALL = REPO.parent / "shared" / "upstream" / "igt-gpu-tools-2.5.tar.xz"
 # ../shared/upstream/README.md).
 BUILD_PACKAGES = ["flex", "bison", "libpciaccess-dev", "libkmod-dev", "libdw-dev",
                   "zlib1g-dev", "liblzma-dev", "libpci-dev", "libudev-dev",
-                  "libglib2.0-dev", "libunwind-dev", "python3-docutils"]
+                  "libglib2.0-dev", "libunwind-dev", "python3-docutils",
+                  # and for the project's own Debian package (harness/xprime/package.py)
+                  "build-essential", "dpkg-dev", "debhelper"]
 MESON_OPTIONS = ["-Dtests=enabled", "-Doverlay=disabled", "-Dchamelium=disabled",
                  "-Dman=disabled", "-Ddocs=disabled", "-Drunner=disabled",
                  "-Dvalgrind=disabled"]
