@@ -223,8 +223,9 @@ def cmd_run(args):
     (run_dir / "summary.txt").write_text(text + "\n")
     (run_dir / "summary.md").write_text(report.markdown(results, texts))
     (run_dir / "junit.xml").write_text(report.junit(results))
+    (run_dir / "report.html").write_text(report.html([o for o, _ in results], run_dir))
     print(text)
-    say(f"results: {run_dir} (also results/latest); summary.md, junit.xml")
+    say(f"results: {run_dir} (also results/latest); summary.md, junit.xml, report.html")
     if broken:
         return EXIT_INFRA
     if missing:

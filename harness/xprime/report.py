@@ -263,3 +263,98 @@ def repeats(outcomes_verdicts):
             if counts:
                 lines.append(f"   {exp.where} {exp.pattern} {exp.result}: seen {rates(counts)}")
     return lines
+
+
+# report.html: one colour per kind of cell; no other element of the page
+# uses these colours (the check in ./xprime check looks for them).
+COLOURS = {"pass": "#2e8b57", "refused": "#5f7f9f", "skip": "#a0a0a0", "fail": "#e07b00",
+           "dmesg-warn": "#d4b000", "dmesg-fail": "#e07b00", "crash": "#c8102e",
+           "incomplete": "#c8102e", "timeout": "#c8102e", "abort": "#c8102e",
+           "notrun": "#a0a0a0", "warn": "#d4b000"}
+
+
+def html(outcomes, run_dir):
+    """report.html of a run: the configurations side by side, each crossing
+    check's exporter x importer matrix with coloured cells, every non-pass
+    cell linked to its output, kernel log, kernel report and images."""
+    from html import escape
+
+    def anchor(config, name):
+        return "r-" + re.sub(r"[^\w-]", "-", f"{config}-{name}")
+
+    per_config = [(o.config.name, o, load_results(o)) for o in outcomes]
+    checks = {}
+    for config, _, tests in per_config:
+        for name, entry in tests.items():
+            m = CROSSING.match(name)
+            if m:
+                checks.setdefault((m["test"], m["check"]), {}).setdefault(config, {})[
+                    (m["exp"], m["imp"])] = (name, entry)
+    out = ["<!DOCTYPE html>", "<html><head><meta charset='utf-8'><title>xprime run</title>",
+           "<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;"
+           "margin:0 1em 1em 0}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
+           "td.c a{color:#fff;text-decoration:none;display:block}"
+           ".row{display:flex;flex-wrap:wrap}pre{background:#f4f4f4;padding:4px;"
+           "max-height:20em;overflow:auto;font-size:12px}img{border:1px solid #ccc;"
+           "margin:2px;width:320px;image-rendering:pixelated}</style></head><body>",
+           f"<h1>xprime run {escape(run_dir.name)}</h1>", "<ul>"]
+    for config, outcome, tests in per_config:
+        counts = Counter(e["result"] for e in expect.leaves(tests).values())
+        out.append(f"<li>{escape(config)}: kernel {escape(outcome.config.kernel.release)}, "
+                   + ", ".join(f"{n} {escape(r)}" for r, n in counts.most_common()) + "</li>")
+    out.append("</ul>")
+    details = []
+    for (test, check), by_config in sorted(checks.items()):
+        out.append(f"<h2>{escape(test)}@{escape(check)}</h2><div class='row'>")
+        for config, cells in sorted(by_config.items()):
+            exporters, importers = axes(cells)
+            out.append(f"<table><tr><th>{escape(config)}</th>"
+                       + "".join(f"<th>{escape(i)}</th>" for i in importers) + "</tr>")
+            for exp in exporters:
+                row = f"<tr><th>{escape(exp)}</th>"
+                for imp in importers:
+                    if (exp, imp) not in cells:
+                        row += "<td>-</td>"
+                        continue
+                    name, entry = cells[(exp, imp)]
+                    text = cell(entry)
+                    kind = "refused" if text.startswith("E") else entry["result"]
+                    style = f" class='c' style='background:{COLOURS.get(kind, '#808080')}'"
+                    if text == "pass":
+                        row += f"<td{style}>pass</td>"
+                    else:
+                        row += (f"<td{style}><a href='#{anchor(config, name)}' "
+                                f"title='{escape(why(entry))}'>{escape(text)}</a></td>")
+                        details.append((config, name, entry))
+                row += "</tr>"
+                out.append(row)
+            out.append("</table>")
+        out.append("</div>")
+    for config, outcome, tests in per_config:
+        for name, entry in sorted(expect.leaves(tests).items()):
+            if not CROSSING.match(name) and entry["result"] not in ("pass", "skip", "notrun"):
+                details.append((config, name, entry))
+    out.append("<h2>Results that are not a pass</h2>")
+    frames_of = {config: o.results / "frames" for config, o, _ in per_config}
+    for config, name, entry in details:
+        out.append(f"<h3 id='{anchor(config, name)}'>{escape(config)}: {escape(name)}: "
+                   f"{escape(entry['result'])}</h3>")
+        if entry.get("signature"):
+            out.append(f"<p>signature: <code>{escape(entry['signature'])}</code></p>")
+        # Images are named by the binary, without its directory.
+        stem = re.sub(r"^[\w-]+/", "", name.removeprefix("igt@"))
+        for image in sorted(frames_of[config].glob(f"{glob_escape(stem)}*-diff.png")):
+            base = image.name.removesuffix("-diff.png")
+            out.append("<p>" + "".join(
+                f"<img alt='{kind}' src='{escape(str(image.with_name(f'{base}-{kind}.png').relative_to(run_dir)))}'>"
+                for kind in ("expected", "actual", "diff")) + "</p>")
+        for part in ("out", "err", "dmesg"):
+            if entry.get(part, "").strip():
+                out.append(f"<details><summary>{part}</summary><pre>"
+                           f"{escape(entry[part][-20000:])}</pre></details>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def glob_escape(text):
+    return re.sub(r"([*?\[])", r"[\1]", text)

@@ -13,19 +13,23 @@
    which builds LKDTM in): a crash with the lockup report and its signature;
 5. the integration's subtests again in 3 shards (--shard K/3), merged
    (./xprime merge): every result the same as unsharded;
-6. the Debian package (debian/): dpkg-buildpackage in a sid root, and the
+6. report.html of the integration run, rendered by Debian's chromium
+   (headless): the crash cell in its colour and linked to its report, the
+   mismatch's images shown;
+7. the Debian package (debian/): dpkg-buildpackage in a sid root, and the
    .deb installs every test beside IGT's, depending on igt-gpu-tools-tests;
-7. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
+8. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
    tree (../shared's tarball), IGT's checks on it (a skip, never a pass,
    when there is no tree).
 """
 
 import json
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
 
-from . import expect, kbuild, kernel, package, report, session, sidroot, upstream
+from . import expect, host, kbuild, kernel, package, png, report, session, sidroot, upstream
 from .setup import REPO, say
 
 SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
@@ -191,6 +195,9 @@ def run(args):
     for problem in stalled.problems:
         say(f"note: infrastructure noise, retried: {problem}")
 
+    say("report.html in chromium")
+    check_report(tally, outcome, run_dir)
+
     say("package: the Debian package of the tests")
     deb = package.build(run_dir / "package")
     paths, depends = package.contents(deb)
@@ -215,3 +222,35 @@ def run(args):
     print(f"check: {len(tally.passed)} passed, {len(tally.failed)} failed"
           + (f", {len(tally.skipped)} skipped" if tally.skipped else ""))
     return 0 if not tally.failed else 1
+
+
+CRASH_CELL = "igt@prime_cross@import@vmwgfx-to-vgem"
+
+
+def check_report(tally, outcome, run_dir):
+    """The integration run's report.html as chromium shows it: a crash cell
+    (its colour on the screenshot, its link to the crash's report in the
+    DOM) and the mismatch's expected/actual/diff images (the diff's red)."""
+    host.ensure_host_packages(["chromium"])
+    page = run_dir / "report.html"
+    page.write_text(report.html([outcome], run_dir))
+    shot = run_dir / "report.png"
+    browser = ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
+               "--hide-scrollbars", "--window-size=1200,1400"]
+    subprocess.run([*browser, f"--screenshot={shot}", page.as_uri()], capture_output=True,
+                   timeout=120)
+    dom = subprocess.run([*browser, "--dump-dom", page.as_uri()], capture_output=True,
+                         text=True, timeout=120).stdout
+    if not shot.exists():
+        tally.check(False, "chromium took a screenshot of report.html")
+        return
+    _, _, rows = png.pixels(shot.read_bytes())
+    crash = tuple(int(report.COLOURS["crash"][i:i + 2], 16) for i in (1, 3, 5))
+    tally.check(png.count(rows, crash) > 0,
+                f"report.html shows the crash cell in {report.COLOURS['crash']} ({shot})")
+    tally.check(png.count(rows, (255, 0, 0)) > 0,
+                "report.html shows the mismatch's diff image (its red pixels)")
+    target = re.search(r'href="#(r-[\w-]+)"[^>]*>crash<', dom)
+    tally.check(bool(target) and f'id="{target.group(1)}"' in dom
+                and CRASH_CELL in dom,
+                f"the crash cell links to the report of {CRASH_CELL}")
