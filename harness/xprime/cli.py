@@ -302,7 +302,7 @@ def merge_results(sources):
     its worst result."""
     merged = {}
     for source in sources:
-        found = [p.parent for p in source.glob("*/results.json") if p.parent.name != "logs"]
+        found = report.config_dirs(source)
         if not found:
             raise session.UsageError(f"{source}: no configuration's results.json in it")
         for results in found:
@@ -368,7 +368,7 @@ def cmd_drmci(args):
         print("\n".join(lines))
         return EXIT_PASS
     run_dir = Path(args.dir) if args.dir else REPO / "results" / "latest"
-    configs = sorted(p.parent for p in run_dir.glob("*/results.json") if p.parent.name != "logs")
+    configs = report.config_dirs(run_dir)
     if not configs:
         raise session.UsageError(f"{run_dir}: no configuration's results.json in it")
     if args.name and len(configs) > 1:
@@ -378,7 +378,7 @@ def cmd_drmci(args):
     out.mkdir(parents=True, exist_ok=True)
     for results in configs:
         name = args.name or f"xprime-{results.name}"
-        tests = report.load_results(session.Outcome(None, results, None))
+        tests = report.results_in(results)
         header = [f"Expected results of xprime's {results.name} configuration "
                   f"(expectations/{results.name}.txt),",
                   f"as a run showed them: {results.resolve()}"]
@@ -398,8 +398,7 @@ def cmd_upstream(args):
 
 def cmd_expect(args):
     run_dir = Path(args.run_dir) if args.run_dir else REPO / "results" / "latest"
-    configs = sorted(p.parent for p in run_dir.glob("*/results.json")
-                     if p.parent.name != "logs")
+    configs = report.config_dirs(run_dir)
     if not configs:
         raise session.UsageError(f"{run_dir}: no configuration's results.json in it")
     for results in configs:
@@ -407,8 +406,7 @@ def cmd_expect(args):
         if not path.exists():
             say(f"{results.name}: no {path.relative_to(REPO)}, nothing to pin")
             continue
-        outcome = session.Outcome(None, results, None)
-        text, uncovered = expect.pin(path, report.load_results(outcome))
+        text, uncovered = expect.pin(path, report.results_in(results))
         diff = difflib.unified_diff(path.read_text().splitlines(keepends=True),
                                     text.splitlines(keepends=True),
                                     str(path.relative_to(REPO)), str(path.relative_to(REPO)))

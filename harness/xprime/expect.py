@@ -138,7 +138,7 @@ def compare(tests, expectations):
             elif result in exp.result.split("|"):
                 verdict.expected.append((name, result, exp.reason))
                 if result in STOPPING:
-                    verdict.stopped.append((name, result, entry.get("signature", ""), exp))
+                    verdict.stopped.append((name, result, sig, exp))
             elif result in FINE:
                 verdict.unexpected_passes.append((name, result, exp))
             elif result in CRASHES:

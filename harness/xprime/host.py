@@ -30,6 +30,9 @@ HOST_PACKAGES = [
     "libpixman-1-dev", "libfdt-dev", "libcap-ng-dev", "libattr1-dev",
     # Kernel build (kbuild.py): kconfig's parsers, timeconst, objtool (ORC).
     "make", "bc", "bison", "flex", "libelf-dev",
+    # ./xprime upstream and the package check: the series' git repository,
+    # the kernel's checkpatch.pl.
+    "git", "perl",
 ]
 
 # Only for the virgl QEMU (qemu.qemu(virgl=True)), installed when it is first

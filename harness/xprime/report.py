@@ -15,11 +15,21 @@ DRIVER_ORDER = ["vgem", "virtio-gpu", "vmwgfx", "udmabuf", "dma-heap"]
 def load_results(outcome):
     """The results of a run: igt_runner's tests that have a result (it also
     files a binary's stray dmesg under igt@<binary>, with none)."""
-    path = outcome.results / "results.json"
+    return results_in(outcome.results)
+
+
+def results_in(directory):
+    """load_results() of one configuration's results @directory."""
+    path = directory / "results.json"
     if not path.exists():
         return {}
     return {name: entry for name, entry in json.loads(path.read_text())["tests"].items()
             if "result" in entry}
+
+
+def config_dirs(run_dir):
+    """Each configuration's results directory in a run's @run_dir."""
+    return sorted(p.parent for p in run_dir.glob("*/results.json") if p.parent.name != "logs")
 
 
 def bound_drivers(outcome):

@@ -101,8 +101,7 @@ def run(args):
 
     say("meson install")
     installed = set(sidroot.install_tree(env.sid_root))
-    wanted = {f"usr/local/libexec/igt-gpu-tools/{name}{suffix}"
-              for name in session.project_tests() for suffix in ("", ".testlist")}
+    wanted = installed_tests("usr/local/libexec/igt-gpu-tools")
     tally.check(wanted <= installed, "meson install puts every test and its .testlist in "
                 "<libexecdir>/igt-gpu-tools/, driver directories kept: "
                 + (", ".join(sorted(wanted - installed)) or f"{len(wanted)} files"))
@@ -201,8 +200,7 @@ def run(args):
     say("package: the Debian package of the tests")
     deb = package.build(run_dir / "package")
     paths, depends = package.contents(deb)
-    wanted = {f"{package.TESTDIR}/{name}{suffix}"
-              for name in session.project_tests() for suffix in ("", ".testlist")}
+    wanted = installed_tests(package.TESTDIR)
     tally.check(wanted <= set(paths) and "igt-gpu-tools-tests" in depends,
                 f"{deb.name}: every test and .testlist in /{package.TESTDIR}/, "
                 f"Depends: {depends}"
@@ -222,6 +220,12 @@ def run(args):
     print(f"check: {len(tally.passed)} passed, {len(tally.failed)} failed"
           + (f", {len(tally.skipped)} skipped" if tally.skipped else ""))
     return 0 if not tally.failed else 1
+
+
+def installed_tests(testdir):
+    """Every test binary and its .testlist, as installed under @testdir."""
+    return {f"{testdir}/{name}{suffix}"
+            for name in session.project_tests() for suffix in ("", ".testlist")}
 
 
 CRASH_CELL = "igt@prime_cross@import@vmwgfx-to-vgem"

@@ -111,13 +111,19 @@ def write_test_root(job_dir, tests):
     (root / "test-list.txt").write_text("TESTLIST\n" + " ".join(tests) + "\nEND TESTLIST\n")
 
 
+def testplan_module():
+    """tools/testplan.py, the reader of the tests' doc comments."""
+    spec = importlib.util.spec_from_file_location("testplan", REPO / "tools" / "testplan.py")
+    testplan = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(testplan)
+    return testplan
+
+
 def documented_subtests():
     """{test: {subtest: [dynamic subtest names, or None when not listed]}}
     of the project's tests, from their SUBTEST: doc comments, which meson
     test keeps equal to each binary's --list-subtests (tools/testplan.py)."""
-    spec = importlib.util.spec_from_file_location("testplan", REPO / "tools" / "testplan.py")
-    testplan = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(testplan)
+    testplan = testplan_module()
     listed = {t.split("/")[-1]: t for t in project_tests()}
     names = {}
     for test in testplan.load_tests(REPO / "tests"):

@@ -37,8 +37,7 @@ TITLES = [
 # Where a report says which function it happened in.
 RIP = re.compile(r"^RIP: \w+:([\w.]+)\+0x")
 WARNING_AT = re.compile(r"^WARNING: CPU: \d+ PID: \d+ at \S+ ([\w.]+)\+0x")
-TRACE_FRAME = re.compile(r"^\s+(?:\? )?([\w.]+)\+0x[0-9a-f]+/0x[0-9a-f]+")
-FRAME = re.compile(r"^\s*(?:\? )?[\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+")
+FRAME = re.compile(r"^\s*(?:\? )?([\w.]+)\+0x[0-9a-f]+/0x[0-9a-f]+")
 # Frames of a task that waits: the function it waits in is further down.
 WAITING = re.compile(r"^(__schedule|schedule\w*|io_schedule\w*|\w*wait_for_\w+|"
                      r"__mutex_lock\w*|mutex_lock\w*|rwsem_down\w+|down\w*|"
@@ -86,7 +85,7 @@ def _function(report_lines):
         if m:
             return m.group(1)
     for line in report_lines:
-        m = TRACE_FRAME.match(line)
+        m = FRAME.match(line)
         if m and not WAITING.match(m.group(1)):
             return m.group(1)
     return ""

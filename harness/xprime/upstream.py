@@ -21,7 +21,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from pathlib import Path
 from . import kbuild
 from .host import MIRROR, PrivateApt
 from .setup import REPO, SetupError, cached, key_of, say
-from .session import UsageError
+from .session import UsageError, testplan_module
 from .sidroot import MOUNT_POINTS, SID_PACKAGES, debian_sid_root, in_root
 
 TARBALL = REPO.parent / "shared" / "upstream" / "igt-gpu-tools-2.5.tar.xz"
@@ -459,9 +458,8 @@ def test_names(patch_list):
 
 
 def documented():
-    """{binary: [subtest, ...]} from the project's doc comments."""
-    sys.path.insert(0, str(REPO / "tools"))
-    import testplan
+    """({binary: its doc comments' test}, tools/testplan.py)."""
+    testplan = testplan_module()
     return {t.binary: t for t in testplan.load_tests(REPO / "tests")}, testplan
 
 
