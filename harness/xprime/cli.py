@@ -16,8 +16,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import (display, expect, guest, host, initramfs, kernel, qemu, report, rootimage,
-               session, sidroot)
+from . import (display, expect, guest, host, initramfs, kbuild, kernel, qemu, report,
+               rootimage, session, sidroot)
 from .setup import REPO, SetupError, require_root, say
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
@@ -100,7 +100,6 @@ def kernel_spec(spec):
     if path.is_dir() and extra in ("", "debug"):
         return "tree", (path.resolve(), extra == "debug")
     if path.is_file() and (not extra or Path(extra).is_dir()):
-        from . import kbuild
         with open(path, "rb") as image:
             header = image.read(0x206)
         if not kbuild.is_bzimage(header):
@@ -117,12 +116,11 @@ def kernel_for(spec):
     kind, arguments = spec
     if kind == "debian":
         return kernel.debian_kernel(*arguments)
-    from . import kbuild
     return {"twin": kbuild.source_twin, "tree": kbuild.tree_kernel,
             "prebuilt": kbuild.prebuilt_kernel}[kind](*arguments)
 
 
-TWIN_NAMES = ["6.12-debug", "6.12-nodebug"]
+TWIN_NAMES = kbuild.TWIN_NAMES
 KERNEL_NAMES = sorted(kernel.DEBIAN_KERNELS) + TWIN_NAMES
 # Stock Debian 6.12 and its source built with CONFIG_DMABUF_DEBUG, side by side.
 DEFAULT_KERNELS = ["debian-6.12", "6.12-debug"]
@@ -252,7 +250,6 @@ def cmd_bisect(args):
               f"commit failed: {err}", file=sys.stderr)
         return EXIT_BISECT_ABORT
     try:
-        from . import kbuild
         kern = kbuild.tree_kernel(Path(args.kernel_tree).resolve(), args.debug)
         run_dir = new_run_dir("bisect")
         outcome = env.run(kern, run_dir, args.tests)

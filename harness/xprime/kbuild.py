@@ -18,7 +18,13 @@ from .kernel import Kernel, unpack_kernel_tree
 from .setup import (REPO, SetupError, cache_dir, cached, file_digest, key_of, locked,
                     run_logged, say)
 
-SOURCE_PACKAGE, SOURCE_SUITE = "linux-source-6.12", "trixie"
+# The twins' sources: Debian's linux-source-<version>, from the suite that
+# carries it. 6.12 is the stable release's kernel; 7.2 the newest, which
+# imports other drivers' dma-bufs into virtio-gpu (Linux 6.14 and later).
+TWIN_SOURCES = {"6.12": "trixie", "7.2": "sid"}
+SOURCE_PACKAGE, SOURCE_SUITE = "linux-source-6.12", TWIN_SOURCES["6.12"]
+TWIN_NAMES = [f"{version}-{flavour}" for version in TWIN_SOURCES
+              for flavour in ("debug", "nodebug")]
 FRAGMENT = REPO / "kernel" / "xprime.config"
 DEBUG_FRAGMENT = REPO / "kernel" / "debug.config"
 # ARCH is explicit: left to default, ARCH=x86 makes 64BIT a question that
@@ -205,13 +211,14 @@ def install(objdir, dest):
 
 
 def source_twin(name):
-    """`6.12-debug` / `6.12-nodebug`: Debian's linux-source-6.12, built."""
-    version, _, flavour = name.partition("-")
-    if f"linux-source-{version}" != SOURCE_PACKAGE or flavour not in ("debug", "nodebug"):
+    """`6.12-debug`, `7.2-nodebug`...: Debian's linux-source-<version>, built
+    with the project's fragment, with or without debug.config."""
+    if name not in TWIN_NAMES:
         raise SetupError(f"unknown source-built kernel {name!r}; known: "
-                         f"{SOURCE_PACKAGE.removeprefix('linux-source-')}-debug, "
-                         f"{SOURCE_PACKAGE.removeprefix('linux-source-')}-nodebug")
-    return built_kernel(debian_source(), flavour == "debug", name)
+                         + ", ".join(TWIN_NAMES))
+    version, _, flavour = name.partition("-")
+    source = debian_source(f"linux-source-{version}", TWIN_SOURCES[version])
+    return built_kernel(source, flavour == "debug", name)
 
 
 def tree_kernel(tree, debug):
