@@ -55,13 +55,21 @@ class Environment:
         self.build_log = sidroot.build_tests(self.sid_root)
         self.qemu = qemu.qemu()
 
-    def run(self, kern, run_dir, filters=(), extra_tests=None, machine=MACHINE):
+    def run(self, kern, run_dir, filters=(), extra_tests=None, machine=MACHINE,
+            installed=None):
+        """@installed: a .deb of the tests; the guest's root has it installed
+        and igt_runner runs the tests from where it put them."""
         config = session.Config(config_name(kern, machine), kern, machine)
+        root_image = self.root_image
+        if installed:
+            root_image = rootimage.installed_root_image(self.sid_root, installed)
+            config = dataclasses.replace(config, name=f"{config.name}-installed",
+                                         test_root=session.INSTALLED_TESTS)
         build = qemu.qemu(virgl=True) if machine.virgl else self.qemu
         initrd = initramfs.initramfs_for(kern)
         with display.xvfb() if machine.virgl else contextlib.nullcontext() as qemu_env:
             return session.run_config(config, run_dir, build, initrd, self.sid_root,
-                                      self.root_image, filters, extra_tests, qemu_env)
+                                      root_image, filters, extra_tests, qemu_env)
 
 
 def parse_shard(text):

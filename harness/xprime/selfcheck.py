@@ -18,6 +18,8 @@
    mismatch's images shown;
 7. the Debian package (debian/): dpkg-buildpackage in a sid root, and the
    .deb installs every test beside IGT's, depending on igt-gpu-tools-tests;
+   installed by dpkg in a copy of the guest's root, its tests run by
+   igt_runner from /usr/libexec/igt-gpu-tools give the integration's results;
 8. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
    tree (../shared's tarball), IGT's checks on it (a skip, never a pass,
    when there is no tree).
@@ -44,6 +46,9 @@ INTEGRATION_FILTERS = [
     "xprime_selftest@mismatch",
     "vmw_prime_scanout@native",
 ]
+# The integration's subtests of the project's package (xprime_selftest is not
+# in it), the crash too: run from where the .deb installs them.
+INSTALLED_FILTERS = [f for f in INTEGRATION_FILTERS if not f.startswith("xprime_selftest")]
 # The images and offsets of xprime_selftest@mismatch (lib/igt_pattern.c).
 MISMATCH = "xprime_selftest@mismatch@selftest-buffer"
 
@@ -128,7 +133,7 @@ def run(args):
                                       for b in outcome.boots))
     bound = {driver for _, driver in report.bound_drivers(outcome)}
     tally.check(DRIVERS <= bound, f"drivers bound: {', '.join(sorted(bound)) or 'none'}")
-    tests = report.load_results(outcome)
+    tests = integration_results = report.load_results(outcome)
     for name, want in EXPECTED.items():
         got = tests.get(name, {}).get("result", "missing")
         tally.check(got == want, f"{name}: {got} (expected {want})")
@@ -205,6 +210,26 @@ def run(args):
                 f"{deb.name}: every test and .testlist in /{package.TESTDIR}/, "
                 f"Depends: {depends}"
                 + (f"; missing {sorted(wanted - set(paths))}" if wanted - set(paths) else ""))
+
+    say("installed: the package's tests run by igt_runner from where it installs them")
+    installed = env.run(kern, run_dir, INSTALLED_FILTERS, installed=deb)
+    print(report.summary(installed))
+    names = expect.leaves({n: e for n, e in report.load_results(installed).items()
+                           if "result" in e})
+    same = {n: (e["result"], integration_results.get(n, {}).get("result", "missing"))
+            for n, e in names.items()}
+    differ = {n: pair for n, pair in same.items() if pair[0] != pair[1]}
+    metadata = installed.results / "metadata.txt"
+    root = re.search(r"^test_root : (.*)$", metadata.read_text() if metadata.exists() else "",
+                     re.M)
+    tally.check(len(same) >= len(INSTALLED_FILTERS) and not differ
+                and root and root.group(1) == session.INSTALLED_TESTS,
+                f"{deb.name} installed in the guest's root, {session.INSTALLED_TESTS} as "
+                f"igt_runner's test root: the same {len(same)} results as the run from the "
+                "checkout (" + ", ".join(f"{n.removeprefix('igt@')} {r}"
+                                         for n, (r, _) in sorted(same.items())) + ")"
+                + "".join(f"\n      {n}: {a} installed, {b} from the checkout"
+                          for n, (a, b) in sorted(differ.items())))
 
     say("upstream: the series in IGT's own tree")
     code = upstream.run(SimpleNamespace(igt_tree=None, out=None), lambda: run_dir)

@@ -39,6 +39,10 @@ class Config:
     name: str
     kernel: object
     machine: guest.Machine
+    # Where igt_runner finds the tests in the guest: by default the links the
+    # host makes to the checkout's build; INSTALLED_TESTS when the root image
+    # has them installed as a CI machine would (rootimage.installed_root_image).
+    test_root: str | None = None
 
 
 @dataclass
@@ -97,6 +101,8 @@ def resolve_filters(filters, tests):
 
 GUEST_JOB = "/xprime/job"
 TEST_ROOT = "igt-root"
+# Where igt-gpu-tools-tests (and the project's package) install the tests.
+INSTALLED_TESTS = "/usr/libexec/igt-gpu-tools"
 
 
 def write_test_root(job_dir, tests):
@@ -171,11 +177,11 @@ def unmatched(lines, results):
             and not (line.count("@") == 3 and answered(line.lower().rsplit("@", 1)[0]))]
 
 
-def write_job(job_dir, mode, results, test_list, name):
+def write_job(job_dir, mode, results, test_list, name, test_root=None):
     env = {
         "MODE": mode,
         "RESULTS": f"/xprime/results/{results}",
-        "TEST_ROOT": f"{GUEST_JOB}/{TEST_ROOT}",
+        "TEST_ROOT": test_root or f"{GUEST_JOB}/{TEST_ROOT}",
         # Images of mismatching contents, for every boot of the configuration.
         "FRAMES": f"/xprime/results/{name}/frames",
         # The host channel (guest.HostChannel), the guest's second serial port.
@@ -239,7 +245,8 @@ class Guest:
         self.sid_root, self.root_image = sid_root, root_image
         self.tests, self.qemu_env = tests, qemu_env
         self.job_dir = Path(tempfile.mkdtemp(prefix="xprime-job-"))
-        write_test_root(self.job_dir, tests)
+        if not config.test_root:
+            write_test_root(self.job_dir, tests)
         self.shares = [
             guest.Share("modules", config.kernel.path / "modules"),
             guest.Share("src", REPO),
@@ -257,7 +264,7 @@ class Guest:
     def boot(self, mode, results, logs, test_list):
         self.boots += 1
         write_job(self.job_dir, mode, results.relative_to(self.run_dir), test_list,
-                  self.config.name)
+                  self.config.name, self.config.test_root)
         say(f"[{self.config.name}] boot {self.boots}: {mode} {results.name}")
         name = self.config.name
         host = guest.HostChannel(self.run_dir / name / "host", f"/xprime/results/{name}/host")
