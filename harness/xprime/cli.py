@@ -356,6 +356,13 @@ def cmd_merge(args):
     return EXIT_PASS if ok else EXIT_FAIL
 
 
+def repeat_dirs(run_dir):
+    """Where a run's results are: its repeat-K directories (--repeat N), in
+    order, or the run directory itself."""
+    repeats = [p for p in run_dir.glob("repeat-*") if p.name[7:].isdigit()]
+    return sorted(repeats, key=lambda p: int(p.name[7:])) or [run_dir]
+
+
 def cmd_drmci(args):
     from . import drmci
     if args.action == "import":
@@ -373,7 +380,7 @@ def cmd_drmci(args):
         print("\n".join(lines))
         return EXIT_PASS
     run_dir = Path(args.dir) if args.dir else REPO / "results" / "latest"
-    configs = report.config_dirs(run_dir)
+    configs = report.config_dirs(repeat_dirs(run_dir)[0])
     if not configs:
         raise session.UsageError(f"{run_dir}: no configuration's results.json in it")
     if args.name and len(configs) > 1:
@@ -383,11 +390,16 @@ def cmd_drmci(args):
     out.mkdir(parents=True, exist_ok=True)
     for results in configs:
         name = args.name or f"xprime-{results.name}"
-        tests = report.results_in(results)
+        # Every repeat of `--repeat N` (repeat-K/CONFIG), or the one run.
+        places = [p / results.name for p in repeat_dirs(run_dir)]
+        runs = [report.results_in(p) for p in places if (p / "results.json").exists()]
+        uname = json.loads((results / "results.json").read_text()).get("uname", "").split()
         header = [f"Expected results of xprime's {results.name} configuration "
                   f"(expectations/{results.name}.txt),",
-                  f"as a run showed them: {results.resolve()}"]
-        files = drmci.export(tests, expect.load(expect.path_for(results.name)), header)
+                  f"as {len(runs)} run{'s' if len(runs) > 1 else ''} showed them: "
+                  + ", ".join(str(p.resolve()) for p in places)]
+        files = drmci.export(runs, expect.load(expect.path_for(results.name)), header,
+                             linux=uname[2] if len(uname) > 2 else "unknown")
         for kind, text in files.items():
             (out / f"{name}-{kind}.txt").write_text(text)
         say(f"{results.name}: {out}/{name}-{{fails,flakes,skips}}.txt")

@@ -22,33 +22,68 @@ FROM_DRMCI = {"Fail": "fail|dmesg-fail", "Crash": "crash|incomplete|abort",
               "Timeout": "timeout", "Warn": "dmesg-warn|warn", "Skip": "skip", "Pass": "pass"}
 
 
-def export(tests, expectations, header):
-    """{suffix: text} of the fails, flakes and skips files for a run's
-    @tests (results.json entries) compared with @expectations."""
-    fails, flakes = {}, {}
-    for name, entry in sorted(expect.leaves(tests).items()):
+# drm-ci's header of each flake (Documentation/gpu/automated_testing.rst).
+FLAKE_FIELDS = ("Bug Report", "Failure Rate", "IGT Version", "Linux Version")
+
+
+def igt_version(runs):
+    """IGT's version, from libigt's first line (igt_runner keeps it as a
+    test's "igt-version")."""
+    for tests in runs:
+        for entry in tests.values():
+            m = re.search(r"IGT-Version: (\S+)", entry.get("igt-version", ""))
+            if m:
+                return m.group(1)
+    return "unknown"
+
+
+def export(runs, expectations, header, linux="unknown"):
+    """{suffix: text} of the fails, flakes and skips files for the results
+    (results.json entries) of each repeat in @runs, compared with
+    @expectations; @linux is the kernel's release. A flake's Failure Rate is the share of repeats in which it
+    did not pass; one run measures no rate, and the file says so."""
+    fails, flakes, seen = {}, {}, {}
+    for tests in runs:
+        for name, entry in expect.leaves(tests).items():
+            seen.setdefault(name, []).append(entry["result"])
+    igt = igt_version(runs)
+    for name, results in sorted(seen.items()):
         exp = expect.match(name, expectations)
-        if exp is None or entry["result"] not in exp.result.split("|"):
+        allowed = exp.result.split("|") if exp else []
+        if not exp or not any(r in allowed for r in results):
             continue
         short = name.removeprefix("igt@")
-        if len(exp.result.split("|")) > 1:
-            flakes.setdefault(exp.where, (exp, []))[1].append(short)
-        elif entry["result"] not in expect.FINE:
+        if len(allowed) > 1:
+            flakes.setdefault(exp.where, (exp, []))[1].append((short, results))
+        elif results[0] not in expect.FINE:
             fails.setdefault(exp.where, (exp, []))[1].append(
-                f"{short},{TO_DRMCI[entry['result']]}")
+                f"{short},{TO_DRMCI[results[0]]}")
 
     def section(exp, lines):
         out = [f"# {exp.reason}", f"# ({exp.where}: {exp.pattern} {exp.result})"]
         out += [f"# signature, {r}: {s}" for r, sigs in exp.signatures.items() for s in sigs]
         return out + lines + [""]
 
+    def flake(exp, name, results):
+        failed = sum(r != "pass" for r in results)
+        rate = round(100 * failed / len(results))
+        counts = ", ".join(f"{r} {results.count(r)}/{len(results)}"
+                           for r in sorted(set(results), key=results.index))
+        values = {"Bug Report": f"none filed; {exp.where}",
+                  "Failure Rate": f"{rate}" if len(results) > 1 else
+                  f"{rate} (one run: ./xprime run --repeat N measures it)",
+                  "IGT Version": igt, "Linux Version": linux}
+        # drm-ci's flakes are regular expressions; these are exact names.
+        return ([f"# {field}: {values[field]}" for field in FLAKE_FIELDS]
+                + [f"# Seen: {counts}", re.escape(name)])
+
     head = [f"# {line}" for line in header] + [""]
     text = {"fails": head, "flakes": head[:], "skips": head[:]}
     for exp, lines in fails.values():
         text["fails"] += section(exp, lines)
     for exp, names in flakes.values():
-        # drm-ci's flakes are regular expressions; these are exact names.
-        text["flakes"] += section(exp, [re.escape(n) for n in names])
+        text["flakes"] += section(exp, [line for name, results in names
+                                        for line in flake(exp, name, results)])
     text["skips"] += ["# Nothing is skipped: every test runs, and a kernel that goes down",
                       "# in one costs a restore of the guest, not the run."]
     return {k: "\n".join(v).rstrip() + "\n" for k, v in text.items()}
@@ -67,7 +102,8 @@ def import_lines(fails="", flakes=""):
                 continue
             if line.startswith("#"):
                 words = line.lstrip("#").strip()
-                if not words.startswith(("(", "signature,")):
+                if not words.startswith(("(", "signature,", "Seen:")) and \
+                        not words.startswith(tuple(f + ":" for f in FLAKE_FIELDS)):
                     reason.append(words)
                 continue
             why = "; ".join(reason) or "from drm-ci"
