@@ -119,6 +119,9 @@ bool igt_prime_crossing_begin(struct igt_prime_crossing *c, uint32_t width,
 	igt_assert_f(exp != imp && imp->foreign_import_errno,
 		     "%s refused a dma-buf from %s: %s (%d)\n", imp->name,
 		     exp->name, igt_errno_name(-ret), ret);
+	igt_assert_f(!imp->imports_foreign || !imp->imports_foreign(c->importer_fd),
+		     "%s refused a dma-buf from %s with %s, though this device and kernel import foreign dma-bufs\n",
+		     imp->name, exp->name, igt_errno_name(-ret));
 	igt_assert_f(-ret == imp->foreign_import_errno,
 		     "%s refused a dma-buf from %s with %s, expected %s\n",
 		     imp->name, exp->name, igt_errno_name(-ret),

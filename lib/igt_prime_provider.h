@@ -76,6 +76,12 @@ struct igt_prime_provider {
 	/* errno when it refuses another provider's dma-buf, 0 if it never does. */
 	int foreign_import_errno;
 	const char *foreign_import_why;
+	/*
+	 * Whether the importer file @fd must take another provider's dma-buf
+	 * though foreign_import_errno is set: a device or kernel that can.
+	 * NULL: it refuses wherever foreign_import_errno says.
+	 */
+	bool (*imports_foreign)(int fd);
 	/* DRM_IOCTL_MODE_MAP_DUMB works on an imported object. */
 	bool maps_imports;
 	const char *maps_imports_why;

@@ -76,13 +76,41 @@ int igt_virtgpu_test_idle(int fd, uint32_t handle)
  */
 bool igt_virtgpu_has_virgl(int fd)
 {
+	return igt_virtgpu_getparam(fd, VIRTGPU_PARAM_3D_FEATURES);
+}
+
+/**
+ * igt_virtgpu_getparam:
+ * @fd: a virtio-gpu DRM fd
+ * @param: a VIRTGPU_PARAM_*
+ *
+ * Returns: the parameter's value, 0 when the kernel does not know it.
+ */
+int igt_virtgpu_getparam(int fd, uint64_t param)
+{
 	int value = 0;
-	struct drm_virtgpu_getparam param = {
-		.param = VIRTGPU_PARAM_3D_FEATURES,
+	struct drm_virtgpu_getparam gp = {
+		.param = param,
 		.value = (uintptr_t)&value,
 	};
 
-	return igt_ioctl(fd, DRM_IOCTL_VIRTGPU_GETPARAM, &param) == 0 && value;
+	return igt_ioctl(fd, DRM_IOCTL_VIRTGPU_GETPARAM, &gp) == 0 ? value : 0;
+}
+
+/**
+ * igt_virtgpu_imports_foreign:
+ * @fd: a virtio-gpu DRM fd
+ *
+ * virtio-gpu imports another driver's dma-buf as a guest blob: from 6.14
+ * (ca77f27a2665), on a device with blob resources and without virgl.
+ *
+ * Returns: whether this device and kernel must take foreign dma-bufs.
+ */
+bool igt_virtgpu_imports_foreign(int fd)
+{
+	return igt_virtgpu_getparam(fd, VIRTGPU_PARAM_RESOURCE_BLOB) &&
+	       !igt_virtgpu_has_virgl(fd) &&
+	       !igt_prime_kernel_older(IGT_PRIME_KERNEL(6, 14));
 }
 
 /**
@@ -352,5 +380,6 @@ const struct igt_prime_provider igt_prime_virtio_gpu = {
 	 */
 	.foreign_import_errno = ENODEV,
 	.foreign_import_why = "virtio-gpu imports foreign dma-bufs only as blobs (>= 6.14, ca77f27a2665, blob without virgl)",
+	.imports_foreign = igt_virtgpu_imports_foreign,
 	.maps_imports_why = "virtio-gpu's dumb map offset refuses imported objects",
 };

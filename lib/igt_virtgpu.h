@@ -19,7 +19,9 @@ int __igt_virtgpu_wait(int fd, uint32_t handle, uint32_t flags);
 void igt_virtgpu_wait(int fd, uint32_t handle);
 int igt_virtgpu_test_idle(int fd, uint32_t handle);
 
+int igt_virtgpu_getparam(int fd, uint64_t param);
 bool igt_virtgpu_has_virgl(int fd);
+bool igt_virtgpu_imports_foreign(int fd);
 int __igt_virtgpu_res_handle(int fd, uint32_t handle, uint32_t *res_handle);
 
 int __igt_virtgpu_resource_create_3d(int fd, uint32_t width, uint32_t height,
