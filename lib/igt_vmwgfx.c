@@ -6,11 +6,8 @@
  */
 
 #include <errno.h>
-#include <strings.h>
 
-#include <drm_fourcc.h>
 #include <xf86drm.h>
-#include <xf86drmMode.h>
 #include <vmwgfx_drm.h>
 
 #include "igt.h"
@@ -40,139 +37,6 @@ int igt_vmwgfx_test_idle(int fd, uint32_t handle)
 	};
 
 	return drmCommandWrite(fd, DRM_VMW_SYNCCPU, &arg, sizeof(arg)) ? -errno : 0;
-}
-
-/**
- * __igt_vmwgfx_scanout_find:
- * @fd: a vmwgfx DRM fd
- * @scanout: filled with the first connected connector, a CRTC that can
- *	drive it and its preferred (else first) mode
- *
- * Returns: 0, or -ENODEV when no connector is connected.
- */
-int __igt_vmwgfx_scanout_find(int fd, struct igt_vmwgfx_scanout *scanout)
-{
-	drmModeRes *res = drmModeGetResources(fd);
-	int ret = -ENODEV;
-
-	if (!res)
-		return -errno;
-	for (int i = 0; i < res->count_connectors && ret; i++) {
-		drmModeConnector *conn = drmModeGetConnector(fd, res->connectors[i]);
-		drmModeEncoder *enc;
-
-		if (!conn)
-			continue;
-		enc = conn->count_encoders ? drmModeGetEncoder(fd, conn->encoders[0]) : NULL;
-		if (conn->connection == DRM_MODE_CONNECTED && conn->count_modes && enc) {
-			int mode = 0, crtc = ffs(enc->possible_crtcs) - 1;
-
-			for (int m = 0; m < conn->count_modes; m++)
-				if (conn->modes[m].type & DRM_MODE_TYPE_PREFERRED) {
-					mode = m;
-					break;
-				}
-			if (crtc >= 0 && crtc < res->count_crtcs) {
-				*scanout = (struct igt_vmwgfx_scanout) {
-					.crtc_id = res->crtcs[crtc],
-					.connector_id = conn->connector_id,
-					.mode = conn->modes[mode],
-				};
-				ret = 0;
-			}
-		}
-		drmModeFreeEncoder(enc);
-		drmModeFreeConnector(conn);
-	}
-	drmModeFreeResources(res);
-	return ret;
-}
-
-/**
- * igt_vmwgfx_scanout_find:
- * __igt_vmwgfx_scanout_find(), skipping when nothing is connected.
- */
-void igt_vmwgfx_scanout_find(int fd, struct igt_vmwgfx_scanout *scanout)
-{
-	int ret = __igt_vmwgfx_scanout_find(fd, scanout);
-
-	igt_require_f(ret != -ENODEV, "vmwgfx has no connected connector\n");
-	igt_assert_eq(ret, 0);
-}
-
-/**
- * __igt_vmwgfx_scanout_show:
- * @fd: a vmwgfx DRM fd that is DRM master
- * @scanout: from igt_vmwgfx_scanout_find()
- * @handle: a buffer of @fd (native or imported), XRGB8888, at least the
- *	mode's size
- * @stride: its bytes per row
- *
- * Makes a framebuffer of the buffer (ADDFB2), sets the mode on it and marks
- * it all dirty: the Legacy Display Unit copies to the screen only what
- * DIRTYFB names.
- *
- * Returns: 0 or -errno of the first ioctl that failed.
- */
-int __igt_vmwgfx_scanout_show(int fd, struct igt_vmwgfx_scanout *scanout,
-			      uint32_t handle, uint32_t stride)
-{
-	uint32_t handles[4] = { handle }, pitches[4] = { stride }, offsets[4] = {};
-	uint32_t fb_id = 0;
-
-	if (drmModeAddFB2(fd, scanout->mode.hdisplay, scanout->mode.vdisplay,
-			  DRM_FORMAT_XRGB8888, handles, pitches, offsets, &fb_id, 0))
-		return -errno;
-	if (drmModeSetCrtc(fd, scanout->crtc_id, fb_id, 0, 0, &scanout->connector_id, 1,
-			   &scanout->mode)) {
-		int err = -errno;
-
-		drmModeRmFB(fd, fb_id);
-		return err;
-	}
-	if (scanout->fb_id)
-		drmModeRmFB(fd, scanout->fb_id);
-	scanout->fb_id = fb_id;
-	igt_vmwgfx_scanout_dirty(fd, scanout);
-	return 0;
-}
-
-/**
- * igt_vmwgfx_scanout_show:
- * __igt_vmwgfx_scanout_show(), asserting that it works.
- */
-void igt_vmwgfx_scanout_show(int fd, struct igt_vmwgfx_scanout *scanout,
-			     uint32_t handle, uint32_t stride)
-{
-	int ret = __igt_vmwgfx_scanout_show(fd, scanout, handle, stride);
-
-	igt_assert_f(ret == 0, "scanout of buffer %u: %s\n", handle, igt_errno_name(-ret));
-}
-
-/**
- * igt_vmwgfx_scanout_dirty:
- * Marks the whole framebuffer dirty (DIRTYFB), after the CPU wrote to it.
- */
-void igt_vmwgfx_scanout_dirty(int fd, struct igt_vmwgfx_scanout *scanout)
-{
-	drmModeClip clip = {
-		.x2 = scanout->mode.hdisplay,
-		.y2 = scanout->mode.vdisplay,
-	};
-
-	igt_assert_eq(drmModeDirtyFB(fd, scanout->fb_id, &clip, 1), 0);
-}
-
-/**
- * igt_vmwgfx_scanout_off:
- * Turns the CRTC off and removes the framebuffer.
- */
-void igt_vmwgfx_scanout_off(int fd, struct igt_vmwgfx_scanout *scanout)
-{
-	drmModeSetCrtc(fd, scanout->crtc_id, 0, 0, 0, NULL, 0, NULL);
-	if (scanout->fb_id)
-		drmModeRmFB(fd, scanout->fb_id);
-	scanout->fb_id = 0;
 }
 
 const struct igt_prime_provider igt_prime_vmwgfx = {

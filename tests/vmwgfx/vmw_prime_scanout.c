@@ -38,12 +38,11 @@
 
 #include <unistd.h>
 
-#include <xf86drmMode.h>
-
 #include "igt.h"
 #include "igt_host.h"
 #include "igt_pattern.h"
 #include "igt_prime_crossing.h"
+#include "igt_prime_scanout.h"
 #include "igt_vmwgfx.h"
 
 IGT_TEST_DESCRIPTION("Buffers of every exporter shown by vmwgfx, checked by "
@@ -56,22 +55,12 @@ IGT_TEST_DESCRIPTION("Buffers of every exporter shown by vmwgfx, checked by "
 #define SEED_SECOND	0x00a0b0c0u
 
 static int providers[IGT_PRIME_MAX_PROVIDERS];
-static struct igt_vmwgfx_scanout scanout;
+static struct igt_prime_scanout scanout;
 static int vmw = -1;
 
 static void assert_screen(uint32_t seed)
 {
-	pixman_image_t *screen = igt_host_screendump(VMWGFX_DEVICE);
-	pixman_image_t *expected = igt_pattern_image(scanout.mode.hdisplay,
-						     scanout.mode.vdisplay, seed);
-
-	igt_assert_eq(pixman_image_get_width(screen), scanout.mode.hdisplay);
-	igt_assert_eq(pixman_image_get_height(screen), scanout.mode.vdisplay);
-	igt_pattern_image_clear_x(expected);
-	igt_assert_image(pixman_image_get_data(screen), pixman_image_get_stride(screen),
-			 expected, seed, "host's view of the scanout");
-	pixman_image_unref(expected);
-	pixman_image_unref(screen);
+	igt_prime_scanout_assert_host(VMWGFX_DEVICE, &scanout, seed);
 }
 
 static void test_native(void)
@@ -83,15 +72,15 @@ static void test_native(void)
 			 scanout.mode.vdisplay, &bo);
 	ptr = igt_prime_map(&igt_prime_vmwgfx, vmw, &bo, PROT_READ | PROT_WRITE);
 	igt_pattern_fill(ptr, bo.stride, bo.width, bo.height, SEED_FIRST);
-	igt_vmwgfx_scanout_show(vmw, &scanout, bo.handle, bo.stride);
+	igt_prime_scanout_show(vmw, &scanout, bo.handle, bo.stride);
 	assert_screen(SEED_FIRST);
 
 	igt_pattern_fill(ptr, bo.stride, bo.width, bo.height, SEED_SECOND);
-	igt_vmwgfx_scanout_dirty(vmw, &scanout);
+	igt_prime_scanout_dirty(vmw, &scanout);
 	assert_screen(SEED_SECOND);
 
 	munmap(ptr, bo.size);
-	igt_vmwgfx_scanout_off(vmw, &scanout);
+	igt_prime_scanout_off(vmw, &scanout);
 	igt_prime_vmwgfx.destroy(vmw, &bo);
 }
 
@@ -103,14 +92,14 @@ static void test_imported(struct igt_prime_crossing *c, void *data)
 	igt_assert_eq(__prime_fd_to_handle(vmw, c->dmabuf, &handle), 0);
 
 	igt_prime_exporter_fill(c, SEED_FIRST);
-	igt_vmwgfx_scanout_show(vmw, &scanout, handle, c->bo.stride);
+	igt_prime_scanout_show(vmw, &scanout, handle, c->bo.stride);
 	assert_screen(SEED_FIRST);
 
 	igt_prime_exporter_fill(c, SEED_SECOND);
-	igt_vmwgfx_scanout_dirty(vmw, &scanout);
+	igt_prime_scanout_dirty(vmw, &scanout);
 	assert_screen(SEED_SECOND);
 
-	igt_vmwgfx_scanout_off(vmw, &scanout);
+	igt_prime_scanout_off(vmw, &scanout);
 	gem_close(vmw, handle);
 }
 
@@ -126,7 +115,7 @@ int igt_main()
 		/* First, so that no other file of vmwgfx holds DRM master. */
 		vmw = drm_open_driver_master(DRIVER_VMWGFX);
 		igt_prime_open_providers(providers);
-		igt_vmwgfx_scanout_find(vmw, &scanout);
+		igt_prime_scanout_find(vmw, &scanout);
 		igt_require_host();
 	}
 

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Copyright © 2026 The xprime authors
+ */
+
+#include <errno.h>
+#include <strings.h>
+
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include "igt.h"
+#include "igt_host.h"
+#include "igt_pattern.h"
+#include "igt_prime_provider.h"
+#include "igt_prime_scanout.h"
+
+/**
+ * SECTION:igt_prime_scanout
+ * @short_description: A shared buffer on a KMS display
+ * @title: Prime scanout
+ * @include: igt_prime_scanout.h
+ *
+ * A buffer, native or imported, as the framebuffer of a CRTC with the legacy
+ * KMS calls, for drivers whose display has no CRC: what it shows is read
+ * back from the host (igt_host).
+ */
+
+/**
+ * __igt_prime_scanout_find:
+ * @fd: a KMS driver's DRM fd
+ * @scanout: filled with the first connected connector, a CRTC that can
+ *	drive it and its preferred (else first) mode
+ *
+ * Returns: 0, or -ENODEV when no connector is connected.
+ */
+int __igt_prime_scanout_find(int fd, struct igt_prime_scanout *scanout)
+{
+	drmModeRes *res = drmModeGetResources(fd);
+	int ret = -ENODEV;
+
+	if (!res)
+		return -errno;
+	for (int i = 0; i < res->count_connectors && ret; i++) {
+		drmModeConnector *conn = drmModeGetConnector(fd, res->connectors[i]);
+		drmModeEncoder *enc;
+
+		if (!conn)
+			continue;
+		enc = conn->count_encoders ? drmModeGetEncoder(fd, conn->encoders[0]) : NULL;
+		if (conn->connection == DRM_MODE_CONNECTED && conn->count_modes && enc) {
+			int mode = 0, crtc = ffs(enc->possible_crtcs) - 1;
+
+			for (int m = 0; m < conn->count_modes; m++)
+				if (conn->modes[m].type & DRM_MODE_TYPE_PREFERRED) {
+					mode = m;
+					break;
+				}
+			if (crtc >= 0 && crtc < res->count_crtcs) {
+				*scanout = (struct igt_prime_scanout) {
+					.crtc_id = res->crtcs[crtc],
+					.connector_id = conn->connector_id,
+					.mode = conn->modes[mode],
+				};
+				ret = 0;
+			}
+		}
+		drmModeFreeEncoder(enc);
+		drmModeFreeConnector(conn);
+	}
+	drmModeFreeResources(res);
+	return ret;
+}
+
+/**
+ * igt_prime_scanout_find:
+ * __igt_prime_scanout_find(), skipping when nothing is connected.
+ */
+void igt_prime_scanout_find(int fd, struct igt_prime_scanout *scanout)
+{
+	int ret = __igt_prime_scanout_find(fd, scanout);
+
+	igt_require_f(ret != -ENODEV, "no connector of this device is connected\n");
+	igt_assert_eq(ret, 0);
+}
+
+/**
+ * __igt_prime_scanout_show:
+ * @fd: a KMS driver's DRM fd that is DRM master
+ * @scanout: from igt_prime_scanout_find()
+ * @handle: a buffer of @fd (native or imported), XRGB8888, at least the
+ *	mode's size
+ * @stride: its bytes per row
+ *
+ * Makes a framebuffer of the buffer (ADDFB2), sets the mode on it and marks
+ * it all dirty: virtual displays (vmwgfx's Legacy Display Unit, virtio-gpu's
+ * RESOURCE_FLUSH) copy to the screen only what DIRTYFB names.
+ *
+ * Returns: 0 or -errno of the first ioctl that failed.
+ */
+int __igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
+			      uint32_t handle, uint32_t stride)
+{
+	uint32_t handles[4] = { handle }, pitches[4] = { stride }, offsets[4] = {};
+	uint32_t fb_id = 0;
+
+	if (drmModeAddFB2(fd, scanout->mode.hdisplay, scanout->mode.vdisplay,
+			  DRM_FORMAT_XRGB8888, handles, pitches, offsets, &fb_id, 0))
+		return -errno;
+	if (drmModeSetCrtc(fd, scanout->crtc_id, fb_id, 0, 0, &scanout->connector_id, 1,
+			   &scanout->mode)) {
+		int err = -errno;
+
+		drmModeRmFB(fd, fb_id);
+		return err;
+	}
+	if (scanout->fb_id)
+		drmModeRmFB(fd, scanout->fb_id);
+	scanout->fb_id = fb_id;
+	igt_prime_scanout_dirty(fd, scanout);
+	return 0;
+}
+
+/**
+ * igt_prime_scanout_show:
+ * __igt_prime_scanout_show(), asserting that it works.
+ */
+void igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
+			     uint32_t handle, uint32_t stride)
+{
+	int ret = __igt_prime_scanout_show(fd, scanout, handle, stride);
+
+	igt_assert_f(ret == 0, "scanout of buffer %u: %s\n", handle, igt_errno_name(-ret));
+}
+
+/**
+ * igt_prime_scanout_dirty:
+ * Marks the whole framebuffer dirty (DIRTYFB), after the CPU wrote to it.
+ */
+void igt_prime_scanout_dirty(int fd, struct igt_prime_scanout *scanout)
+{
+	drmModeClip clip = {
+		.x2 = scanout->mode.hdisplay,
+		.y2 = scanout->mode.vdisplay,
+	};
+
+	igt_assert_eq(drmModeDirtyFB(fd, scanout->fb_id, &clip, 1), 0);
+}
+
+/**
+ * igt_prime_scanout_off:
+ * Turns the CRTC off and removes the framebuffer.
+ */
+void igt_prime_scanout_off(int fd, struct igt_prime_scanout *scanout)
+{
+	drmModeSetCrtc(fd, scanout->crtc_id, 0, 0, 0, NULL, 0, NULL);
+	if (scanout->fb_id)
+		drmModeRmFB(fd, scanout->fb_id);
+	scanout->fb_id = 0;
+}
+
+/**
+ * igt_prime_scanout_assert_host:
+ * @device: the host's id of the display device (igt_host_screendump())
+ * @scanout: showing a framebuffer filled with @seed's pattern
+ * @seed: the pattern's seed
+ *
+ * Asserts that the host's display device shows the mode's size and, pixel
+ * for pixel, @seed's pattern (X bits aside); writes the expected, actual
+ * and diff images of a mismatch as igt_assert_image() does.
+ */
+void igt_prime_scanout_assert_host(const char *device,
+				   const struct igt_prime_scanout *scanout,
+				   uint32_t seed)
+{
+	pixman_image_t *screen = igt_host_screendump(device);
+	pixman_image_t *expected = igt_pattern_image(scanout->mode.hdisplay,
+						     scanout->mode.vdisplay, seed);
+
+	igt_assert_eq(pixman_image_get_width(screen), scanout->mode.hdisplay);
+	igt_assert_eq(pixman_image_get_height(screen), scanout->mode.vdisplay);
+	igt_pattern_image_clear_x(expected);
+	igt_assert_image(pixman_image_get_data(screen), pixman_image_get_stride(screen),
+			 expected, seed, "host's view of the scanout");
+	pixman_image_unref(expected);
+	pixman_image_unref(screen);
+}
