@@ -104,8 +104,8 @@ SERIES = [
           "A provider makes a buffer and exports it as a dma-buf and, for DRM\n"
           "drivers, imports one: vgem and any dumb-buffer driver\n"
           "(igt_prime_drm.c), virtio-gpu with its waits and host transfers\n"
-          "(igt_virtgpu.c), vmwgfx with its idle test and the Legacy Display Unit\n"
-          "scanout (appended to igt_vmwgfx.c), udmabuf and the system dma-heap.\n"
+          "(igt_virtgpu.c), vmwgfx with its idle test (appended to igt_vmwgfx.c),\n"
+          "udmabuf and the system dma-heap.\n"
           "Tests reach every buffer through igt_prime_providers[], so a new\n"
           "driver is one file and one line in that table. igt_errno_name() names\n"
           "the errnos that tests assert; lib/tests/igt_prime_provider checks it.",
@@ -148,8 +148,16 @@ SERIES = [
           "screendump over a serial port (lib/igt_host, named in IGT_HOST_PORT)\n"
           "and compares it with the pattern, for vmwgfx's own buffers and for\n"
           "every other driver's imported onto a framebuffer. Without a host the\n"
-          "subtests skip, saying why.",
-          lib=("igt_host.c", "igt_host.h"), vmwgfx_tests=("vmw_prime_scanout",)),
+          "subtests skip, saying why. lib/igt_prime_scanout puts a buffer on a\n"
+          "CRTC with the legacy KMS calls, for any driver.",
+          lib=("igt_host.c", "igt_host.h", "igt_prime_scanout.c", "igt_prime_scanout.h"),
+          vmwgfx_tests=("vmw_prime_scanout",)),
+    Patch("tests/prime_virtgpu_scanout: Scan out imported buffers on virtio-gpu",
+          "The same for virtio-gpu's display: its own dumb buffers and every\n"
+          "other driver's, imported as guest blobs (6.14 and later, with blob\n"
+          "resources), each checked by the host's screendump before and after a\n"
+          "rewrite, so that a stale host copy shows.",
+          tests=("prime_virtgpu_scanout",)),
 ]
 
 # Every name the series adds to a meson list.
