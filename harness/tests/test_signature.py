@@ -64,6 +64,16 @@ class TestSignature(unittest.TestCase):
             "vmw_ldu_primary_plane_atomic_update + "
             "[drm:vmw_user_bo_lookup] *ERROR* Invalid buffer object handle 0xN.")
 
+    def test_the_7x_warning_line_gives_the_same_signature(self):
+        newer = WARNINGS.replace(
+            "WARNING: CPU: 0 PID: 72 at drivers/gpu/drm/vmwgfx/vmwgfx_ldu.c:216 "
+            "vmw_ldu_primary_plane_atomic_update+0x700/0x790",
+            "WARNING: drivers/gpu/drm/vmwgfx/vmwgfx_ldu.c:216 at "
+            "vmw_ldu_primary_plane_atomic_update+0x700/0x790, CPU#0: vmw_prime_scano/72")
+        self.assertNotEqual(newer, WARNINGS)
+        self.assertEqual(signature.of_result({"result": "dmesg-warn", "dmesg": newer}),
+                         signature.of_result({"result": "dmesg-warn", "dmesg": WARNINGS}))
+
     def test_a_hung_task_is_named_by_what_it_waits_for(self):
         self.assertEqual(signature.of_result({"result": "crash", "dmesg": HUNG}),
                          "INFO: task blocked for more than N seconds in "

@@ -28,6 +28,8 @@ TITLES = [
     (re.compile(r"^(general protection fault)"), r"\1"),
     (re.compile(r"^(kernel BUG at [\w/.-]+:\d+)!"), r"\1"),
     (re.compile(r"^(WARNING:) CPU: \d+ PID: \d+ (at [\w/.-]+:\d+)"), r"\1 \2"),
+    # The form some 7.x builds print: "WARNING: FILE:LINE at FUNC+0x../0x.., CPU#N: comm".
+    (re.compile(r"^(WARNING:) ([\w/.-]+:\d+) at [\w.]+\+0x"), r"\1 at \2"),
     (re.compile(r"^(rcu: INFO: rcu_\w+ (?:self-detected stall on CPU|"
                 r"detected stalls on CPUs/tasks|detected expedited stalls))"), r"\1"),
     (re.compile(r"^(INFO: task) \S+ (blocked for more than) \d+ seconds"), r"\1 \2 N seconds"),
@@ -36,7 +38,7 @@ TITLES = [
 ]
 # Where a report says which function it happened in.
 RIP = re.compile(r"^RIP: \w+:([\w.]+)\+0x")
-WARNING_AT = re.compile(r"^WARNING: CPU: \d+ PID: \d+ at \S+ ([\w.]+)\+0x")
+WARNING_AT = re.compile(r"^WARNING: (?:CPU: \d+ PID: \d+ at \S+ |[\w/.-]+:\d+ at )([\w.]+)\+0x")
 FRAME = re.compile(r"^\s*(?:\? )?([\w.]+)\+0x[0-9a-f]+/0x[0-9a-f]+")
 # Frames of a task that waits: the function it waits in is further down.
 WAITING = re.compile(r"^(__schedule|schedule\w*|io_schedule\w*|\w*wait_for_\w+|"
