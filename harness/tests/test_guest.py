@@ -4,8 +4,10 @@ import json
 import tempfile
 import unittest
 from pathlib import Path
+from types import SimpleNamespace
 
 from xprime import guest
+from xprime.cli import MACHINES
 
 OOPS_CONSOLE = """\
 [    3.100000] xprime-guest: userland ready
@@ -142,3 +144,24 @@ class TestWatchdog(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class QemuCommandTest(unittest.TestCase):
+    """The blob machine's RAM is a shared memfd, as its virtio-gpu needs."""
+
+    def command(self, machine):
+        qemu = SimpleNamespace(binary="qemu", data_args=lambda: [])
+        kernel = SimpleNamespace(vmlinuz="vmlinuz")
+        return guest.qemu_command(qemu, machine, kernel, "initrd", [], Path("c.log"),
+                                  "qmp", "cmdline")
+
+    def test_blob_machine_has_memfd_ram(self):
+        cmd = self.command(MACHINES["blob"])
+        self.assertIn("memory-backend-memfd,id=guest-ram,size=1024M,share=on", cmd)
+        self.assertIn("q35,memory-backend=guest-ram", cmd)
+        self.assertIn("virtio-gpu-pci,id=virtio-gpu,blob=true", cmd)
+
+    def test_plain_machine_keeps_anonymous_ram(self):
+        cmd = self.command(MACHINES["plain"])
+        self.assertEqual(cmd[cmd.index("-machine") + 1], "q35")
+        self.assertFalse(any("memory-backend" in a for a in cmd))

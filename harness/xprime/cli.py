@@ -25,15 +25,26 @@ EXIT_BISECT_SKIP = 125     # git bisect run: this commit cannot be tested
 EXIT_BISECT_ABORT = 255    # git bisect run: stop bisecting (bad usage)
 
 # The guests' devices: patched vmware-svga for vmwgfx, and virtio-gpu without
-# virgl ("plain") or with it, rendering on the host with Mesa's llvmpipe under
-# Xvfb ("virgl"); vgem needs no device. Device ids name the scanouts for the
-# host's screendumps.
+# virgl ("plain"), the same with blob resources ("blob": guest RAM from a
+# memfd, QEMU with qemu/virtio-gpu-blob-memfd.patch, as the host has no
+# /dev/udmabuf; Linux >= 6.14 then imports other drivers' dma-bufs into
+# virtio-gpu as guest blobs) or with virgl, rendering on the host with Mesa's
+# llvmpipe under Xvfb ("virgl"); vgem needs no device. Device ids name the
+# scanouts for the host's screendumps.
 MACHINES = {
     "plain": guest.Machine(
         name="vmware-svga+virtio-gpu",
         vga=["-device", "vmware-svga,id=vmware-svga",
              "-device", "virtio-gpu-pci,id=virtio-gpu"],
         display=["-display", "none"]),
+    # QEMU 7.2 cannot save the state of a blob resource (virtio_gpu_save
+    # reads its pixman image, which a blob has not).
+    "blob": guest.Machine(
+        name="vmware-svga+virtio-gpu-blob",
+        vga=["-device", "vmware-svga,id=vmware-svga",
+             "-device", "virtio-gpu-pci,id=virtio-gpu,blob=true"],
+        display=["-display", "none"],
+        blob=True, snapshots=False),
     "virgl": guest.Machine(
         name="vmware-svga+virtio-gpu-gl",
         vga=["-device", "vmware-svga,id=vmware-svga",
@@ -65,7 +76,8 @@ class Environment:
             root_image = rootimage.installed_root_image(self.sid_root, installed)
             config = dataclasses.replace(config, name=f"{config.name}-installed",
                                          test_root=session.INSTALLED_TESTS)
-        build = qemu.qemu(virgl=True) if machine.virgl else self.qemu
+        build = (qemu.qemu(virgl=True) if machine.virgl
+                 else qemu.qemu(blob=True) if machine.blob else self.qemu)
         initrd = initramfs.initramfs_for(kern)
         with display.xvfb() if machine.virgl else contextlib.nullcontext() as qemu_env:
             return session.run_config(config, run_dir, build, initrd, self.sid_root,
@@ -92,8 +104,9 @@ def shard_work(work, lines, k, n):
 
 
 def config_name(kern, machine):
-    """debian-6.12, or debian-6.12-virgl: names results and expectations."""
-    return kern.name + ("-virgl" if machine.virgl else "")
+    """debian-6.12, debian-6.12-blob or debian-6.12-virgl: names results and
+    expectations."""
+    return kern.name + ("-virgl" if machine.virgl else "-blob" if machine.blob else "")
 
 
 def kernel_spec(spec):

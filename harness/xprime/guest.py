@@ -85,6 +85,9 @@ class Machine:
     memory: int = 1024
     cpus: int = 2
     virgl: bool = False     # needs the virgl QEMU and an X display (display.py)
+    # Needs the blob QEMU (qemu.py) and has its RAM from a shared memfd, which
+    # virtio-gpu-pci,blob=true then maps blobs through (no host udmabuf).
+    blob: bool = False
     # QEMU can save this machine's state: virtio-gpu-gl cannot migrate.
     snapshots: bool = True
 
@@ -264,7 +267,10 @@ def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, h
     host channel, ttyS2 the control port (guest/init waits there for "go")."""
     cmd = [str(qemu.binary), *qemu.data_args(),
            "-accel", "tcg", "-cpu", "max", "-smp", str(machine.cpus),
-           "-m", str(machine.memory), "-machine", "q35",
+           "-m", str(machine.memory),
+           *(["-object", f"memory-backend-memfd,id=guest-ram,size={machine.memory}M,share=on",
+              "-machine", "q35,memory-backend=guest-ram"] if machine.blob
+             else ["-machine", "q35"]),
            "-nodefaults", "-no-user-config", "-no-reboot",
            *machine.vga, *machine.display,
            "-chardev", f"file,id=console,path={console}", "-serial", "chardev:console",

@@ -4,9 +4,11 @@ Stock vmware-svga is refused by vmwgfx ("Hardware has no pitchlock", FACTS §5);
 qemu/vmware-svga.patch makes it a device vmwgfx binds to. Built once, cached
 by the patch and the configure options.
 
-Two variants: the plain one (no display, virtio-gpu without 3D) and one with
-virgl, whose virtio-gpu-gl-pci renders the guest's 3D on the host through
-virglrenderer. That needs an OpenGL display: -display gtk,gl=on under Xvfb
+Three variants: the plain one (no display, virtio-gpu without 3D), the blob
+one (the plain one with qemu/virtio-gpu-blob-memfd.patch: virtio-gpu-pci's
+blob=true without the host's /dev/udmabuf, mapping blobs through the guest
+RAM's memfd) and one with virgl, whose virtio-gpu-gl-pci renders the guest's
+3D on the host through virglrenderer. That needs an OpenGL display: -display gtk,gl=on under Xvfb
 with Mesa's llvmpipe (display.py; FACTS §5: egl-headless finds no render
 node, sdl,gl=on aborts). QMP screendump cannot see virtio-gpu-gl's scanout:
 QEMU 7.2 hands it to the display as a GL texture and leaves the console
@@ -21,6 +23,8 @@ from .host import PrivateApt
 from .setup import REPO, SetupError, cached, file_digest, key_of, run_logged
 
 PATCH = REPO / "qemu" / "vmware-svga.patch"
+# Applied after PATCH in the blob variant only.
+BLOB_PATCH = REPO / "qemu" / "virtio-gpu-blob-memfd.patch"
 DEVICES = REPO / "qemu" / "x86_64-devices.mak"
 SOURCE_SUITE = "bookworm"
 CONFIGURE = ["--target-list=x86_64-softmmu", "--without-default-features",
@@ -38,9 +42,10 @@ DATA_DIRS = ["/usr/share/qemu", "/usr/share/seabios"]
 
 
 class Qemu:
-    def __init__(self, path, virgl=False):
+    def __init__(self, path, virgl=False, blob=False):
         self.binary = Path(path) / "bin" / "qemu-system-x86_64"
         self.virgl = virgl      # has virtio-gpu-gl-pci and -display gtk,gl=on
+        self.blob = blob        # virtio-gpu-pci,blob=true works without udmabuf
 
     @staticmethod
     def data_args():
@@ -50,11 +55,16 @@ class Qemu:
         return args
 
 
-def qemu(virgl=False):
-    """The plain QEMU, or with @virgl the one with virtio-gpu-gl-pci and GTK."""
+def qemu(virgl=False, blob=False):
+    """The plain QEMU, with @virgl the one with virtio-gpu-gl-pci and GTK, with
+    @blob the plain one with BLOB_PATCH too."""
+    if virgl and blob:
+        raise ValueError("virtio-gpu refuses blob resources with virgl")
     configure = CONFIGURE + (VIRGL_CONFIGURE if virgl else [])
-    # The plain build keeps the cache key it always had.
-    key = key_of(SOURCE_SUITE, configure, file_digest(PATCH), file_digest(DEVICES))
+    patches = [PATCH] + ([BLOB_PATCH] if blob else [])
+    # The plain and virgl builds keep the cache key they always had.
+    key = key_of(SOURCE_SUITE, configure, *(file_digest(p) for p in patches),
+                 file_digest(DEVICES))
     if virgl:
         # Build and run dependencies, only on hosts that ask for virgl.
         host.ensure_host_packages(host.VIRGL_PACKAGES)
@@ -66,8 +76,9 @@ def qemu(virgl=False):
         if len(srcdirs) != 1:
             raise SetupError(f"unexpected layout of QEMU's source: {srcdirs}")
         src = srcdirs[0]
-        run_logged(["patch", "-p1", "--forward", "-i", PATCH], log,
-                   "applying qemu/vmware-svga.patch", cwd=src)
+        for patch in patches:
+            run_logged(["patch", "-p1", "--forward", "-i", patch], log,
+                       f"applying qemu/{patch.name}", cwd=src)
         shutil.copy(DEVICES, src / "configs" / "devices" / "x86_64-softmmu" / "xprime.mak")
         build_dir = tmp / "build"
         build_dir.mkdir()
@@ -78,4 +89,5 @@ def qemu(virgl=False):
         shutil.rmtree(build_dir)
         shutil.rmtree(tmp / "src")
 
-    return Qemu(cached("qemu-virgl" if virgl else "qemu", key, build), virgl)
+    name = "qemu-virgl" if virgl else "qemu-blob" if blob else "qemu"
+    return Qemu(cached(name, key, build), virgl, blob)
