@@ -419,6 +419,45 @@ def cmd_drmci(args):
     return EXIT_PASS
 
 
+def cmd_lava(args):
+    from . import lava
+    lines = session.resolve_filters(args.filters, session.project_tests())
+    session.check_names(lines)
+    lines = lines or [f"igt@{t}" for t in session.project_tests()]
+    shard = parse_shard(args.shard) if args.shard else None
+    spec = kernel_spec(args.kernel)
+    env = Environment()
+    kern = kernel_for(spec)
+    if shard:
+        work = shard_work([(kern, MACHINE, None, lines)], lines, *shard)
+        if not work:
+            raise session.UsageError(f"--shard {args.shard}: this shard has no work")
+        lines = work[0][3]
+    out = Path(args.out) if args.out else new_run_dir("lava")
+    out.mkdir(parents=True, exist_ok=True)
+    job = write_lava_job(env, kern, out, lines,
+                         f" shard {args.shard}" if shard else "")
+    say(f"LAVA job: {job}; device dictionary: {out / 'xprime-qemu.jinja2'}; "
+        f"artifacts: {out / 'artifacts'}")
+    if not args.run:
+        return EXIT_PASS
+    state, cases, log = lava.run_job(out, job)
+    for case, result in cases:
+        print(f"   {result:5} {case}")
+    print(f"lava-run: job {state}, {len(cases)} test cases (log {log})")
+    return EXIT_PASS if state == "pass" and cases else EXIT_FAIL
+
+
+def write_lava_job(env, kern, out, lines, label="", deb=None):
+    """The LAVA job of @lines on @kern, the tests from the project's package
+    (@deb, or built in @out)."""
+    from . import lava, package
+    deb = deb or package.build(out / "package")
+    root = rootimage.installed_root_image(env.sid_root, deb)
+    return lava.write_job(out, kern, initramfs.initramfs_for(kern), root, env.qemu, lines,
+                          label)
+
+
 def cmd_upstream(args):
     from . import upstream
     require_root()
@@ -553,6 +592,23 @@ def parser():
     up.add_argument("--out", metavar="DIR",
                     help="where to write the series (default: the run's upstream/series)")
     up.set_defaults(func=cmd_upstream)
+    lv = sub.add_parser(
+        "lava", help="write a LAVA job that runs the tests with igt_runner in the guest "
+                     "(and run it with lava-run)",
+        description="Writes job.yaml, a device dictionary for the project's QEMU "
+                    "(device type qemu) and the artifacts (kernel, initramfs, the root "
+                    "with the project's package installed) for one kernel on the plain "
+                    "machine; with --run, runs the job with Debian's lava-dispatcher.")
+    lv.add_argument("filters", nargs="*", metavar="FILTER",
+                    help="test[@subtest[@dynamic-subtest]] (default: every project test)")
+    lv.add_argument("--kernel", default="debian-6.12", metavar="KERNEL",
+                    help="as ./xprime run --kernel (default: debian-6.12)")
+    lv.add_argument("--shard", metavar="K/N", help="only shard K of N of the test list")
+    lv.add_argument("--out", metavar="DIR", help="where to write (default: a new "
+                    "results/<date-time>-lava/)")
+    lv.add_argument("--run", action="store_true", help="run the job with lava-run here")
+    lv.set_defaults(func=cmd_lava)
+
     check = sub.add_parser("check", help="run the project's own tests",
                            description="Build, meson test, harness unit tests and an "
                                        "integration test of the harness in a real guest.")

@@ -20,7 +20,9 @@
    .deb installs every test beside IGT's, depending on igt-gpu-tools-tests;
    installed by dpkg in a copy of the guest's root, its tests run by
    igt_runner from /usr/libexec/igt-gpu-tools give the integration's results;
-8. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
+8. `./xprime lava`'s job for some of the integration's subtests, run by
+   Debian's lava-dispatcher (lava-run): the same results as test cases;
+9. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
    tree (../shared's tarball), IGT's checks on it (a skip, never a pass,
    when there is no tree).
 """
@@ -49,6 +51,13 @@ INTEGRATION_FILTERS = [
 # The integration's subtests of the project's package (xprime_selftest is not
 # in it), the crash too: run from where the .deb installs them.
 INSTALLED_FILTERS = [f for f in INTEGRATION_FILTERS if not f.startswith("xprime_selftest")]
+# The LAVA job's subtests: those that pass in the integration, and a scanout
+# check, which skips there (LAVA's QEMU has no host channel). No crash: a
+# panic ends a LAVA job (its results up to there are kept; README).
+LAVA_SAME = ["igt@prime_cross@import@vgem-to-vmwgfx",
+             "igt@prime_cross@dmabuf-read@virtio-gpu-to-vmwgfx"]
+LAVA_NO_HOST = "igt@vmwgfx/vmw_prime_scanout@native"
+LAVA_FILTERS = [n.removeprefix("igt@") for n in LAVA_SAME + [LAVA_NO_HOST]]
 # The images and offsets of xprime_selftest@mismatch (lib/igt_pattern.c).
 MISMATCH = "xprime_selftest@mismatch@selftest-buffer"
 
@@ -230,6 +239,24 @@ def run(args):
                                          for n, (r, _) in sorted(same.items())) + ")"
                 + "".join(f"\n      {n}: {a} installed, {b} from the checkout"
                           for n, (a, b) in sorted(differ.items())))
+
+    say("LAVA: the job ./xprime lava writes, run by lava-run")
+    from .cli import write_lava_job
+    from . import lava
+    where = run_dir / "lava"
+    state, cases, log = lava.run_job(where, write_lava_job(
+        env, kern, where, session.resolve_filters(LAVA_FILTERS, session.project_tests()),
+        deb=deb))
+    got = dict(cases)
+    want = {n: ("pass" if integration_results.get(n, {}).get("result") == "pass" else "fail")
+            for n in LAVA_SAME}
+    want[LAVA_NO_HOST] = "skip"
+    tally.check(state == "pass" and all(got.get(n) == r for n, r in want.items()),
+                f"lava-run: job {state}, test cases "
+                + ", ".join(f"{n.removeprefix('igt@')} {got.get(n, 'missing')}"
+                            for n in want)
+                + f" (as the run from the checkout; {LAVA_NO_HOST.removeprefix('igt@')} "
+                "skips: no host channel under LAVA)" + f"; {log}")
 
     say("upstream: the series in IGT's own tree")
     code = upstream.run(SimpleNamespace(igt_tree=None, out=None), lambda: run_dir)
