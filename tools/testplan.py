@@ -347,13 +347,17 @@ IMPORTER_DEVICE_NOTES = {
             "drm_gem_shmem maps an imported object through the exporter's "
             "dma-buf, so nothing of vgem reads the sg table it was given: no "
             "check can.",
-    "virtio-gpu": "The host reads an imported resource's guest pages (importer "
-                  "device reads and writes, virgl machine), but every kernel and "
-                  "machine here refuses a foreign dma-buf with ENODEV: virtio-gpu "
-                  "imports one only from 6.14 (ca77f27a2665), as a guest blob, "
-                  "and only on a device with blob resources, which QEMU 7.2 "
-                  "offers only with the host's udmabuf (FACTS §5). Until the blob "
-                  "machine exists these checks run only on virtio-gpu's own buffers.",
+    "virtio-gpu": "From 6.14 (ca77f27a2665) virtio-gpu imports a foreign "
+                  "dma-buf as a guest blob made of the import's dma addresses, on "
+                  "a device with blob resources and no virgl: the blob machine "
+                  "(qemu/virtio-gpu-blob-memfd.patch maps such blobs without the "
+                  "host's udmabuf). There prime_virtgpu_scanout@imported shows each "
+                  "foreign buffer on virtio-gpu's display and the host reads it "
+                  "through that blob, before and after a rewrite. The host-side "
+                  "copies of prime_device need virgl, and with virgl virtio-gpu "
+                  "refuses foreign dma-bufs (ENODEV), so those run only on "
+                  "virtio-gpu's own buffers; on other machines and older kernels "
+                  "every foreign cell is the ENODEV refusal.",
     "vmwgfx": "The Legacy Display Unit scans out of VRAM: vmwgfx copies an "
               "imported framebuffer there from the import's pages (vmw_move), "
               "and the host's screendump shows what it read. The only vmwgfx "
@@ -365,9 +369,9 @@ IMPORTER_DEVICE_NOTES = {
               "vmwgfx's other paths for an import (its mmap, fences, lifetime) "
               "run in the checks of the other tables.",
 }
-# Importers that refuse every other driver's buffer here, with the errno
-# their tests assert: those cells' checks run only on the importer's own.
-FOREIGN_REFUSED = {"virtio-gpu": "ENODEV"}
+# Importers that refuse other drivers' buffers on some machines or kernels,
+# with the errno their tests assert there.
+FOREIGN_REFUSED = {"virtio-gpu": "ENODEV but on the blob machine from 6.14"}
 
 
 def render_importer_view(cells, drivers):
