@@ -27,24 +27,25 @@ EXIT_BISECT_ABORT = 255    # git bisect run: stop bisecting (bad usage)
 # The guests' devices: patched vmware-svga for vmwgfx, and virtio-gpu without
 # virgl ("plain"), the same with blob resources ("blob": guest RAM from a
 # memfd, QEMU with qemu/virtio-gpu-blob-memfd.patch, as the host has no
-# /dev/udmabuf; Linux >= 6.14 then imports other drivers' dma-bufs into
-# virtio-gpu as guest blobs) or with virgl, rendering on the host with Mesa's
-# llvmpipe under Xvfb ("virgl"); vgem needs no device. Device ids name the
-# scanouts for the host's screendumps.
+# /dev/udmabuf, and qemu/virtio-gpu-blob-migration.patch to save its state;
+# Linux >= 6.14 then imports other drivers' dma-bufs into virtio-gpu as
+# guest blobs) or with virgl, rendering on the host with Mesa's llvmpipe
+# under Xvfb ("virgl"); vgem needs no device. Device ids name the scanouts
+# for the host's screendumps.
 MACHINES = {
     "plain": guest.Machine(
         name="vmware-svga+virtio-gpu",
         vga=["-device", "vmware-svga,id=vmware-svga",
              "-device", "virtio-gpu-pci,id=virtio-gpu"],
         display=["-display", "none"]),
-    # QEMU 7.2 cannot save the state of a blob resource (virtio_gpu_save
-    # reads its pixman image, which a blob has not).
+    # Saved states need qemu/virtio-gpu-blob-migration.patch: QEMU 7.2's
+    # virtio_gpu_save reads a pixman image, which a blob resource has not.
     "blob": guest.Machine(
         name="vmware-svga+virtio-gpu-blob",
         vga=["-device", "vmware-svga,id=vmware-svga",
              "-device", "virtio-gpu-pci,id=virtio-gpu,blob=true"],
         display=["-display", "none"],
-        blob=True, snapshots=False),
+        blob=True),
     "virgl": guest.Machine(
         name="vmware-svga+virtio-gpu-gl",
         vga=["-device", "vmware-svga,id=vmware-svga",

@@ -7,7 +7,8 @@ by the patch and the configure options.
 Three variants: the plain one (no display, virtio-gpu without 3D), the blob
 one (the plain one with qemu/virtio-gpu-blob-memfd.patch: virtio-gpu-pci's
 blob=true without the host's /dev/udmabuf, mapping blobs through the guest
-RAM's memfd) and one with virgl, whose virtio-gpu-gl-pci renders the guest's
+RAM's memfd; and qemu/virtio-gpu-blob-migration.patch, without which saving
+a guest that holds a blob crashes QEMU) and one with virgl, whose virtio-gpu-gl-pci renders the guest's
 3D on the host through virglrenderer. That needs an OpenGL display: -display gtk,gl=on under Xvfb
 with Mesa's llvmpipe (display.py; FACTS §5: egl-headless finds no render
 node, sdl,gl=on aborts). QMP screendump cannot see virtio-gpu-gl's scanout:
@@ -23,8 +24,9 @@ from .host import PrivateApt
 from .setup import REPO, SetupError, cached, file_digest, key_of, run_logged
 
 PATCH = REPO / "qemu" / "vmware-svga.patch"
-# Applied after PATCH in the blob variant only.
-BLOB_PATCH = REPO / "qemu" / "virtio-gpu-blob-memfd.patch"
+# Applied after PATCH, in this order, in the blob variant only.
+BLOB_PATCHES = [REPO / "qemu" / "virtio-gpu-blob-memfd.patch",
+                REPO / "qemu" / "virtio-gpu-blob-migration.patch"]
 DEVICES = REPO / "qemu" / "x86_64-devices.mak"
 SOURCE_SUITE = "bookworm"
 CONFIGURE = ["--target-list=x86_64-softmmu", "--without-default-features",
@@ -57,11 +59,11 @@ class Qemu:
 
 def qemu(virgl=False, blob=False):
     """The plain QEMU, with @virgl the one with virtio-gpu-gl-pci and GTK, with
-    @blob the plain one with BLOB_PATCH too."""
+    @blob the plain one with BLOB_PATCHES too."""
     if virgl and blob:
         raise ValueError("virtio-gpu refuses blob resources with virgl")
     configure = CONFIGURE + (VIRGL_CONFIGURE if virgl else [])
-    patches = [PATCH] + ([BLOB_PATCH] if blob else [])
+    patches = [PATCH] + (BLOB_PATCHES if blob else [])
     # The plain and virgl builds keep the cache key they always had.
     key = key_of(SOURCE_SUITE, configure, *(file_digest(p) for p in patches),
                  file_digest(DEVICES))
