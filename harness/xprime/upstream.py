@@ -160,10 +160,6 @@ SERIES = [
           tests=("prime_virtgpu_scanout",)),
 ]
 
-# Every name the series adds to a meson list.
-ALL_NAMES = ([n for p in SERIES for n in p.lib if n.endswith(".c")]
-             + [n for p in SERIES for n in p.lib_tests + p.tests + p.vmwgfx_tests])
-
 COVER_SUBJECT = "prime: dma-buf between vgem, virtio-gpu, vmwgfx, udmabuf and the system heap"
 COVER_BODY = """\
 These tests share buffers between vgem, virtio-gpu and vmwgfx, with
@@ -304,17 +300,17 @@ def unpack(source, work):
 
 def add_to_list(path, anchor, names):
     """Add "\t'NAME'," lines for @names to a meson list of @path, after its
-    entry @anchor and in order among the series' entries already there."""
+    entry @anchor, each after the entries (the series' or upstream's) that
+    sort before it: upstream keeps these lists in order."""
     text = path.read_text().splitlines(keepends=True)
     entry = re.compile(r"^\t'([^']+)',$")
     at = next((i for i, l in enumerate(text) if l.rstrip("\n") == f"\t'{anchor}',"), None)
     if at is None:
         raise SetupError(f"{path}: no entry '{anchor}' to add {names} after")
-    ours = set(ALL_NAMES)
     for name in sorted(names):
         i = at + 1
         while (i < len(text) and (m := entry.match(text[i].rstrip("\n")))
-               and m.group(1) in ours and m.group(1) < name):
+               and m.group(1) < name):
             i += 1
         text.insert(i, f"\t'{name}',\n")
     path.write_text("".join(text))
