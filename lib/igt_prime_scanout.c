@@ -100,7 +100,7 @@ void igt_prime_scanout_find(int fd, struct igt_prime_scanout *scanout)
  * Returns: 0 or -errno of the first ioctl that failed.
  */
 int __igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
-			      uint32_t handle, uint32_t stride)
+			     uint32_t handle, uint32_t stride)
 {
 	uint32_t handles[4] = { handle }, pitches[4] = { stride }, offsets[4] = {};
 	uint32_t fb_id = 0;
@@ -127,7 +127,7 @@ int __igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
  * __igt_prime_scanout_show(), asserting that it works.
  */
 void igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
-			     uint32_t handle, uint32_t stride)
+			    uint32_t handle, uint32_t stride)
 {
 	int ret = __igt_prime_scanout_show(fd, scanout, handle, stride);
 
