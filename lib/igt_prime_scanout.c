@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include <drm_fourcc.h>
 #include <xf86drm.h>
@@ -13,6 +14,7 @@
 #include "igt.h"
 #include "igt_host.h"
 #include "igt_pattern.h"
+#include "igt_prime_crossing.h"
 #include "igt_prime_provider.h"
 #include "igt_prime_scanout.h"
 
@@ -185,4 +187,89 @@ void igt_prime_scanout_assert_host(const char *device,
 			 expected, seed, "host's view of the scanout");
 	pixman_image_unref(expected);
 	pixman_image_unref(screen);
+}
+
+/* The two contents of a scanout check: the second must replace the first. */
+static const uint32_t scanout_seeds[] = { 0x00102030u, 0x00a0b0c0u };
+
+static void scanout_check(int fd, struct igt_prime_scanout *scanout, const char *device,
+			  uint32_t handle, uint32_t stride,
+			  void (*fill)(void *data, uint32_t seed), void *data)
+{
+	fill(data, scanout_seeds[0]);
+	igt_prime_scanout_show(fd, scanout, handle, stride);
+	igt_prime_scanout_assert_host(device, scanout, scanout_seeds[0]);
+
+	fill(data, scanout_seeds[1]);
+	igt_prime_scanout_dirty(fd, scanout);
+	igt_prime_scanout_assert_host(device, scanout, scanout_seeds[1]);
+
+	igt_prime_scanout_off(fd, scanout);
+}
+
+struct scanout_mapping {
+	void *ptr;
+	const struct igt_prime_bo *bo;
+};
+
+static void fill_mapping(void *data, uint32_t seed)
+{
+	struct scanout_mapping *m = data;
+
+	igt_pattern_fill(m->ptr, m->bo->stride, m->bo->width, m->bo->height, seed);
+}
+
+/**
+ * igt_prime_scanout_check_native:
+ * @fd: @provider's DRM fd, DRM master
+ * @scanout: from igt_prime_scanout_find()
+ * @device: the host's id of the display device
+ * @provider: the driver of @fd
+ *
+ * The scanout check of the driver's own buffer: a buffer of the mode's
+ * size, written through the provider's CPU mapping, is shown and the
+ * host's view of it checked; then the CPU writes another pattern, the
+ * framebuffer is marked dirty and the host's view checked again (a copy of
+ * the older contents kept by the driver or the host shows there).
+ */
+void igt_prime_scanout_check_native(int fd, struct igt_prime_scanout *scanout,
+				    const char *device,
+				    const struct igt_prime_provider *provider)
+{
+	struct igt_prime_bo bo;
+	struct scanout_mapping m = { .bo = &bo };
+
+	igt_prime_create(provider, fd, scanout->mode.hdisplay, scanout->mode.vdisplay, &bo);
+	m.ptr = igt_prime_map(provider, fd, &bo, PROT_READ | PROT_WRITE);
+	scanout_check(fd, scanout, device, bo.handle, bo.stride, fill_mapping, &m);
+	munmap(m.ptr, bo.size);
+	provider->destroy(fd, &bo);
+}
+
+static void fill_exporter(void *data, uint32_t seed)
+{
+	igt_prime_exporter_fill(data, seed);
+}
+
+/**
+ * igt_prime_scanout_check_imported:
+ * @fd: the importer's DRM fd that is DRM master
+ * @scanout: from igt_prime_scanout_find()
+ * @device: the host's id of the display device
+ * @c: a crossing into @fd's driver, begun with the mode's size
+ *
+ * The scanout check of an imported buffer: the crossing's dma-buf is
+ * imported into @fd as well (scanout needs DRM master), the exporter
+ * writes a pattern, the buffer is shown and the host's view of it checked;
+ * then the exporter writes another, the framebuffer is marked dirty and the
+ * host's view checked again.
+ */
+void igt_prime_scanout_check_imported(int fd, struct igt_prime_scanout *scanout,
+				      const char *device, struct igt_prime_crossing *c)
+{
+	uint32_t handle = 0;
+
+	igt_assert_eq(__prime_fd_to_handle(fd, c->dmabuf, &handle), 0);
+	scanout_check(fd, scanout, device, handle, c->bo.stride, fill_exporter, c);
+	gem_close(fd, handle);
 }

@@ -10,6 +10,9 @@
 
 #include <xf86drmMode.h>
 
+struct igt_prime_crossing;
+struct igt_prime_provider;
+
 /* A CRTC driving a connected connector, and the mode it shows. */
 struct igt_prime_scanout {
 	uint32_t crtc_id;
@@ -29,5 +32,10 @@ void igt_prime_scanout_off(int fd, struct igt_prime_scanout *scanout);
 void igt_prime_scanout_assert_host(const char *device,
 				   const struct igt_prime_scanout *scanout,
 				   uint32_t seed);
+void igt_prime_scanout_check_native(int fd, struct igt_prime_scanout *scanout,
+				    const char *device,
+				    const struct igt_prime_provider *provider);
+void igt_prime_scanout_check_imported(int fd, struct igt_prime_scanout *scanout,
+				      const char *device, struct igt_prime_crossing *c);
 
 #endif /* IGT_PRIME_SCANOUT_H */

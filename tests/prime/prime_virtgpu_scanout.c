@@ -38,11 +38,8 @@
  * Checks: imported scanout
  */
 
-#include <sys/mman.h>
-
 #include "igt.h"
 #include "igt_host.h"
-#include "igt_pattern.h"
 #include "igt_prime_crossing.h"
 #include "igt_prime_scanout.h"
 #include "igt_virtgpu.h"
@@ -53,51 +50,18 @@ IGT_TEST_DESCRIPTION("Buffers of every exporter shown by virtio-gpu, checked "
 /* QEMU's id of the device (see the harness's machine). */
 #define VIRTGPU_DEVICE	"virtio-gpu"
 
-#define SEED_FIRST	0x00405060u
-#define SEED_SECOND	0x00d0e0f0u
-
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 static struct igt_prime_scanout scanout;
 static int virtgpu = -1;
 
 static void test_native(void)
 {
-	struct igt_prime_bo bo;
-	void *ptr;
-
-	igt_prime_create(&igt_prime_virtio_gpu, virtgpu, scanout.mode.hdisplay,
-			 scanout.mode.vdisplay, &bo);
-	ptr = igt_prime_map(&igt_prime_virtio_gpu, virtgpu, &bo, PROT_READ | PROT_WRITE);
-	igt_pattern_fill(ptr, bo.stride, bo.width, bo.height, SEED_FIRST);
-	igt_prime_scanout_show(virtgpu, &scanout, bo.handle, bo.stride);
-	igt_prime_scanout_assert_host(VIRTGPU_DEVICE, &scanout, SEED_FIRST);
-
-	igt_pattern_fill(ptr, bo.stride, bo.width, bo.height, SEED_SECOND);
-	igt_prime_scanout_dirty(virtgpu, &scanout);
-	igt_prime_scanout_assert_host(VIRTGPU_DEVICE, &scanout, SEED_SECOND);
-
-	munmap(ptr, bo.size);
-	igt_prime_scanout_off(virtgpu, &scanout);
-	igt_prime_virtio_gpu.destroy(virtgpu, &bo);
+	igt_prime_scanout_check_native(virtgpu, &scanout, VIRTGPU_DEVICE, &igt_prime_virtio_gpu);
 }
 
 static void test_imported(struct igt_prime_crossing *c, void *data)
 {
-	uint32_t handle = 0;
-
-	/* Scanout needs DRM master: import into the master file as well. */
-	igt_assert_eq(__prime_fd_to_handle(virtgpu, c->dmabuf, &handle), 0);
-
-	igt_prime_exporter_fill(c, SEED_FIRST);
-	igt_prime_scanout_show(virtgpu, &scanout, handle, c->bo.stride);
-	igt_prime_scanout_assert_host(VIRTGPU_DEVICE, &scanout, SEED_FIRST);
-
-	igt_prime_exporter_fill(c, SEED_SECOND);
-	igt_prime_scanout_dirty(virtgpu, &scanout);
-	igt_prime_scanout_assert_host(VIRTGPU_DEVICE, &scanout, SEED_SECOND);
-
-	igt_prime_scanout_off(virtgpu, &scanout);
-	gem_close(virtgpu, handle);
+	igt_prime_scanout_check_imported(virtgpu, &scanout, VIRTGPU_DEVICE, c);
 }
 
 static bool to_virtgpu(const struct igt_prime_provider *exporter,

@@ -36,14 +36,10 @@
  * Checks: imported scanout
  */
 
-#include <unistd.h>
-
 #include "igt.h"
 #include "igt_host.h"
-#include "igt_pattern.h"
 #include "igt_prime_crossing.h"
 #include "igt_prime_scanout.h"
-#include "igt_vmwgfx.h"
 
 IGT_TEST_DESCRIPTION("Buffers of every exporter shown by vmwgfx, checked by "
 		     "what the host's display device shows.");
@@ -51,56 +47,18 @@ IGT_TEST_DESCRIPTION("Buffers of every exporter shown by vmwgfx, checked by "
 /* QEMU's id of the device (see the harness's machine). */
 #define VMWGFX_DEVICE	"vmware-svga"
 
-#define SEED_FIRST	0x00102030u
-#define SEED_SECOND	0x00a0b0c0u
-
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 static struct igt_prime_scanout scanout;
 static int vmw = -1;
 
-static void assert_screen(uint32_t seed)
-{
-	igt_prime_scanout_assert_host(VMWGFX_DEVICE, &scanout, seed);
-}
-
 static void test_native(void)
 {
-	struct igt_prime_bo bo;
-	void *ptr;
-
-	igt_prime_create(&igt_prime_vmwgfx, vmw, scanout.mode.hdisplay,
-			 scanout.mode.vdisplay, &bo);
-	ptr = igt_prime_map(&igt_prime_vmwgfx, vmw, &bo, PROT_READ | PROT_WRITE);
-	igt_pattern_fill(ptr, bo.stride, bo.width, bo.height, SEED_FIRST);
-	igt_prime_scanout_show(vmw, &scanout, bo.handle, bo.stride);
-	assert_screen(SEED_FIRST);
-
-	igt_pattern_fill(ptr, bo.stride, bo.width, bo.height, SEED_SECOND);
-	igt_prime_scanout_dirty(vmw, &scanout);
-	assert_screen(SEED_SECOND);
-
-	munmap(ptr, bo.size);
-	igt_prime_scanout_off(vmw, &scanout);
-	igt_prime_vmwgfx.destroy(vmw, &bo);
+	igt_prime_scanout_check_native(vmw, &scanout, VMWGFX_DEVICE, &igt_prime_vmwgfx);
 }
 
 static void test_imported(struct igt_prime_crossing *c, void *data)
 {
-	uint32_t handle = 0;
-
-	/* Scanout needs DRM master: import into the master file as well. */
-	igt_assert_eq(__prime_fd_to_handle(vmw, c->dmabuf, &handle), 0);
-
-	igt_prime_exporter_fill(c, SEED_FIRST);
-	igt_prime_scanout_show(vmw, &scanout, handle, c->bo.stride);
-	assert_screen(SEED_FIRST);
-
-	igt_prime_exporter_fill(c, SEED_SECOND);
-	igt_prime_scanout_dirty(vmw, &scanout);
-	assert_screen(SEED_SECOND);
-
-	igt_prime_scanout_off(vmw, &scanout);
-	gem_close(vmw, handle);
+	igt_prime_scanout_check_imported(vmw, &scanout, VMWGFX_DEVICE, c);
 }
 
 static bool to_vmwgfx(const struct igt_prime_provider *exporter,
