@@ -33,7 +33,8 @@ import subprocess
 import sys
 from types import SimpleNamespace
 
-from . import expect, host, kbuild, kernel, package, png, report, session, sidroot, upstream
+from . import (expect, host, kbuild, kernel, lava, package, png, report, session, sidroot,
+               upstream)
 from .setup import REPO, say
 
 SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
@@ -242,7 +243,6 @@ def run(args):
 
     say("LAVA: the job ./xprime lava writes, run by lava-run")
     from .cli import write_lava_job
-    from . import lava
     where = run_dir / "lava"
     state, cases, log = lava.run_job(where, write_lava_job(
         env, kern, where, session.resolve_filters(LAVA_FILTERS, session.project_tests()),
