@@ -34,6 +34,11 @@ GUEST_TESTS = REPO / "guest" / "lava-tests"
 CMDLINE = " ".join(w for w in guest.CMDLINE.split() if w != "loglevel=4") + " xprime.lava"
 PROMPT = "xprime-lava# "
 TEMPLATES_SUITE = "bookworm"
+# lava-run, and what it uses of its recommends for this job: cpio repacks the
+# ramdisk with the overlay, and its qemu boot method reads the version of
+# Debian's qemu-system-x86 (or runs qemu-system-x86_64 --version) whatever
+# binary the device names.
+PACKAGES = ["lava-dispatcher", "qemu-system-x86", "cpio"]
 
 DEVICE = """\
 {{# xprime: the project's guest as a LAVA device of type qemu. qemu.jinja2
@@ -193,7 +198,7 @@ sys.stdout.write(text)
 def run_job(out, job):
     """Render the device and run @job with lava-run; returns (the job's
     result, [(case, LAVA result)] of the test definition, the log)."""
-    host.ensure_host_packages(["lava-dispatcher"])
+    host.ensure_host_packages(PACKAGES)
     types = device_types()
     device = out / "xprime-qemu.yaml"
     rendered = subprocess.run(["/usr/bin/python3", "-c", RENDER, str(out), str(types),
