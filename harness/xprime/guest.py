@@ -88,7 +88,7 @@ class Machine:
     # Needs the blob QEMU (qemu.py) and has its RAM from a shared memfd, which
     # virtio-gpu-pci,blob=true then maps blobs through (no host udmabuf).
     blob: bool = False
-    # QEMU can save this machine's state: virtio-gpu-gl cannot migrate.
+    # QEMU can save this machine's state at "ready".
     snapshots: bool = True
 
 

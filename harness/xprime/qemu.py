@@ -27,6 +27,9 @@ PATCH = REPO / "qemu" / "vmware-svga.patch"
 # Applied after PATCH, in this order, in the blob variant only.
 BLOB_PATCHES = [REPO / "qemu" / "virtio-gpu-blob-memfd.patch",
                 REPO / "qemu" / "virtio-gpu-blob-migration.patch"]
+# Applied after PATCH in the virgl variant only: virtio-gpu-gl can then be
+# saved until the guest submits 3D commands, which it does not before "ready".
+VIRGL_PATCHES = [REPO / "qemu" / "virtio-gpu-gl-migration.patch"]
 DEVICES = REPO / "qemu" / "x86_64-devices.mak"
 SOURCE_SUITE = "bookworm"
 CONFIGURE = ["--target-list=x86_64-softmmu", "--without-default-features",
@@ -63,8 +66,8 @@ def qemu(virgl=False, blob=False):
     if virgl and blob:
         raise ValueError("virtio-gpu refuses blob resources with virgl")
     configure = CONFIGURE + (VIRGL_CONFIGURE if virgl else [])
-    patches = [PATCH] + (BLOB_PATCHES if blob else [])
-    # The plain and virgl builds keep the cache key they always had.
+    patches = [PATCH] + (BLOB_PATCHES if blob else []) + (VIRGL_PATCHES if virgl else [])
+    # The plain build keeps the cache key it always had.
     key = key_of(SOURCE_SUITE, configure, *(file_digest(p) for p in patches),
                  file_digest(DEVICES))
     if virgl:
