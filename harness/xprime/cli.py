@@ -438,8 +438,7 @@ def cmd_lava(args):
         lines = work[0][3]
     out = Path(args.out) if args.out else new_run_dir("lava")
     out.mkdir(parents=True, exist_ok=True)
-    job = write_lava_job(env, kern, out, lines,
-                         f" shard {args.shard}" if shard else "")
+    job = lava.job_for(env, kern, out, lines, f" shard {args.shard}" if shard else "")
     say(f"LAVA job: {job}; device dictionary: {out / 'xprime-qemu.jinja2'}; "
         f"artifacts: {out / 'artifacts'}")
     if not args.run:
@@ -449,16 +448,6 @@ def cmd_lava(args):
         print(f"   {result:5} {case}")
     print(f"lava-run: job {state}, {len(cases)} test cases (log {log})")
     return EXIT_PASS if state == "pass" and cases else EXIT_FAIL
-
-
-def write_lava_job(env, kern, out, lines, label="", deb=None):
-    """The LAVA job of @lines on @kern, the tests from the project's package
-    (@deb, or built in @out)."""
-    from . import lava, package
-    deb = deb or package.build(out / "package")
-    root = rootimage.installed_root_image(env.sid_root, deb)
-    return lava.write_job(out, kern, initramfs.initramfs_for(kern), root, env.qemu, lines,
-                          label)
 
 
 def cmd_upstream(args):

@@ -23,7 +23,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import guest, host
+from . import guest, host, initramfs, package, rootimage
 from .host import PrivateApt
 from .setup import REPO, SetupError, cached, key_of, run_logged, say
 
@@ -157,6 +157,15 @@ def write_job(out, kern, initrd, root_image, qemu, lines, shard=""):
     (out / "xprime-qemu.jinja2").write_text(DEVICE.format(qemu=qemu.binary,
                                                           data_options=data))
     return out / "job.yaml"
+
+
+def job_for(env, kern, out, lines, label="", deb=None):
+    """The job of @lines on @kern in @out (write_job), the tests from the
+    project's package (@deb, or built in @out) installed in the root of
+    @env (cli.Environment)."""
+    deb = deb or package.build(out / "package")
+    root = rootimage.installed_root_image(env.sid_root, deb)
+    return write_job(out, kern, initramfs.initramfs_for(kern), root, env.qemu, lines, label)
 
 
 def device_types():

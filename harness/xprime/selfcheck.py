@@ -224,10 +224,8 @@ def run(args):
     say("installed: the package's tests run by igt_runner from where it installs them")
     installed = env.run(kern, run_dir, INSTALLED_FILTERS, installed=deb)
     print(report.summary(installed))
-    names = expect.leaves({n: e for n, e in report.load_results(installed).items()
-                           if "result" in e})
-    same = {n: (e["result"], integration_results.get(n, {}).get("result", "missing"))
-            for n, e in names.items()}
+    same = {n: (r, integration_results.get(n, {}).get("result", "missing"))
+            for n, r in leaf_results(report.load_results(installed)).items()}
     differ = {n: pair for n, pair in same.items() if pair[0] != pair[1]}
     metadata = installed.results / "metadata.txt"
     root = re.search(r"^test_root : (.*)$", metadata.read_text() if metadata.exists() else "",
@@ -242,9 +240,8 @@ def run(args):
                           for n, (a, b) in sorted(differ.items())))
 
     say("LAVA: the job ./xprime lava writes, run by lava-run")
-    from .cli import write_lava_job
     where = run_dir / "lava"
-    state, cases, log = lava.run_job(where, write_lava_job(
+    state, cases, log = lava.run_job(where, lava.job_for(
         env, kern, where, session.resolve_filters(LAVA_FILTERS, session.project_tests()),
         deb=deb))
     got = dict(cases)
