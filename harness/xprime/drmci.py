@@ -24,6 +24,8 @@ FROM_DRMCI = {"Fail": "fail|dmesg-fail", "Crash": "crash|incomplete|abort",
 
 # drm-ci's header of each flake (Documentation/gpu/automated_testing.rst).
 FLAKE_FIELDS = ("Bug Report", "Failure Rate", "IGT Version", "Linux Version")
+# Comment lines an export writes that are no part of a reason.
+NOT_REASON = ("(", "signature,", "Seen:") + tuple(f"{field}:" for field in FLAKE_FIELDS)
 
 
 def igt_version(runs):
@@ -40,8 +42,9 @@ def igt_version(runs):
 def export(runs, expectations, header, linux="unknown"):
     """{suffix: text} of the fails, flakes and skips files for the results
     (results.json entries) of each repeat in @runs, compared with
-    @expectations; @linux is the kernel's release. A flake's Failure Rate is the share of repeats in which it
-    did not pass; one run measures no rate, and the file says so."""
+    @expectations; @linux is the kernel's release. A flake's Failure Rate is
+    the share of repeats in which it did not pass; one run measures no rate,
+    and the file says so."""
     fails, flakes, seen = {}, {}, {}
     for tests in runs:
         for name, entry in expect.leaves(tests).items():
@@ -102,8 +105,7 @@ def import_lines(fails="", flakes=""):
                 continue
             if line.startswith("#"):
                 words = line.lstrip("#").strip()
-                if not words.startswith(("(", "signature,", "Seen:")) and \
-                        not words.startswith(tuple(f + ":" for f in FLAKE_FIELDS)):
+                if not words.startswith(NOT_REASON):
                     reason.append(words)
                 continue
             why = "; ".join(reason) or "from drm-ci"
