@@ -3,8 +3,7 @@
 
 Runs `./xprime run ARGS...` (or reads a finished run with --results DIR) and
 breaks every boot into phases from the guest console's kernel timestamps
-(guest/init and guest/run-job mark each step in the kernel log) and the
-harness's own clock (console-bootN.timing.json): host work before QEMU,
+(guest/init marks each step in the kernel log) and the harness's own clock (console-bootN.timing.json): host work before QEMU,
 firmware and kernel, initramfs (modules), userland mounted, drivers bound,
 the state saved, shares mounted, igt_runner started, the subtests,
 results synced, power-off, host work after. Then, per configuration: each
@@ -32,7 +31,7 @@ sys.path.insert(0, str(REPO / "harness"))
 
 from xprime import expect  # noqa: E402
 STAMP = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$")
-# Guest marks (guest/init, guest/run-job) and kernel lines, in boot order.
+# Guest marks (guest/init) and kernel lines, in boot order.
 MARKS = [
     # The kernel's own "Run /init" is below the boot's console level.
     ("kernel, to /init", re.compile(r"xprime-guest: init$|Run /init as init process")),

@@ -52,7 +52,7 @@ class TestAnalyse(unittest.TestCase):
 
     def test_clean_poweroff(self):
         result = analyse("[    1.0] [IGT] vgem_basic: starting subtest create\n"
-                         "xprime-guest: job exited 0\n")
+                         "xprime-guest: igt_runner exited 0\n")
         self.assertEqual(result.ending, "poweroff")
         self.assertEqual(result.job_status, 0)
         self.assertIsNone(result.culprit)

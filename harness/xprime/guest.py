@@ -507,7 +507,7 @@ def analyse(console, ending, returncode, seconds):
     text = console.read_text(errors="replace") if console.exists() else ""
     lines = [KMSG_PREFIX.sub("", l.rstrip("\r")) for l in text.splitlines()]
     result = BootResult(console=console, ending=ending or "", seconds=seconds)
-    job = [l for l in lines if l.startswith("xprime-guest: job exited")]
+    job = [l for l in lines if l.startswith("xprime-guest: igt_runner exited")]
     if job:
         result.job_status = int(job[-1].split()[-1])
     panic_at = next((i for i, l in enumerate(lines) if PANIC.search(l)), None)

@@ -249,7 +249,6 @@ class Guest:
             write_test_root(self.job_dir, tests)
         self.shares = [
             guest.Share("modules", config.kernel.path / "modules"),
-            guest.Share("src", REPO),
             guest.Share("build", BUILD_DIR),
             guest.Share("job", self.job_dir),
             guest.Share("results", run_dir, writable=True),
