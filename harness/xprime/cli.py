@@ -11,13 +11,15 @@ import dataclasses
 import difflib
 import json
 import re
+import itertools
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import (display, expect, guest, host, initramfs, kbuild, kernel, qemu, report,
-               rootimage, session, sidroot)
+               rootimage, schedule, session, sidroot)
 from .setup import REPO, SetupError, require_root, say
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
@@ -68,23 +70,27 @@ class Environment:
         self.root_image = rootimage.root_image(self.sid_root)
         self.build_log = sidroot.build_tests(self.sid_root)
         self.qemu = qemu.qemu()
+        # Guests side by side set up what they share once, not each.
+        self.setting_up = threading.Lock()
 
     def run(self, kern, run_dir, filters=(), extra_tests=None, machine=MACHINE,
-            installed=None):
+            installed=None, part=None):
         """@installed: a .deb of the tests; the guest's root has it installed
-        and igt_runner runs the tests from where it put them."""
+        and igt_runner runs the tests from where it put them. @part: a
+        session.Part, when the configuration's tests are split over guests."""
         config = session.Config(config_name(kern, machine), kern, machine)
         root_image = self.root_image
         if installed:
             root_image = rootimage.installed_root_image(self.sid_root, installed)
             config = dataclasses.replace(config, name=f"{config.name}-installed",
                                          test_root=session.INSTALLED_TESTS)
-        build = (qemu.qemu(virgl=True) if machine.virgl
-                 else qemu.qemu(blob=True) if machine.blob else self.qemu)
-        initrd = initramfs.initramfs_for(kern)
+        with self.setting_up:
+            build = (qemu.qemu(virgl=True) if machine.virgl
+                     else qemu.qemu(blob=True) if machine.blob else self.qemu)
+            initrd = initramfs.initramfs_for(kern)
         with display.xvfb() if machine.virgl else contextlib.nullcontext() as qemu_env:
             return session.run_config(config, run_dir, build, initrd, self.sid_root,
-                                      root_image, filters, extra_tests, qemu_env)
+                                      root_image, filters, extra_tests, qemu_env, part)
 
 
 def parse_shard(text):
@@ -104,6 +110,53 @@ def shard_work(work, lines, k, n):
     return [(kern, machine, where, [l for l in lines if (config_name(kern, machine), l) in mine])
             for kern, machine, where, _ in work
             if any((config_name(kern, machine), l) in mine for l in lines)]
+
+
+def split_work(work, jobs, all_lines):
+    """@work's (configuration, place) runs in parts for @jobs guests side by
+    side (schedule.split), the costliest first: [(run, part lines, part
+    index or None)]. A run whose tests make one part stays whole."""
+    parts = []
+    for order, run in enumerate(work):
+        kern, machine, _, filters = run
+        lines = filters or all_lines
+        costs = schedule.known_costs(config_name(kern, machine))
+        split = schedule.split(lines, costs, jobs)
+        if len(split) == 1:
+            parts.append((split[0][0], order, run, None, None))
+            continue
+        for index, (cost, mine) in enumerate(split, 1):
+            parts.append((cost, order, run, mine, index))
+    parts.sort(key=lambda p: (-p[0], p[1]))
+    return [(run, mine, index) for _, _, run, mine, index in parts]
+
+
+def run_work(work, jobs, run_one):
+    """Run @work, @jobs guests at a time, by run_one(kern, machine, where,
+    filters, part). Returns, for each run of @work, (its Outcome or None,
+    the SetupErrors of its parts); a run split in parts (split_work) is
+    joined again (session.merge_parts)."""
+    all_lines = [f"igt@{t}" for t in session.all_tests()]
+    pieces = (split_work(work, jobs, all_lines) if jobs > 1
+              else [(run, None, None) for run in work])
+    numbers = {id(run): itertools.count(1) for run in work}
+
+    def run_piece(piece):
+        (kern, machine, where, filters), lines, index = piece
+        part = session.Part(index, numbers[id(piece[0])]) if index else None
+        return run_one(kern, machine, where, lines if part else filters, part)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        done = list(pool.map(run_piece, pieces))
+    joined = []
+    for run in work:
+        mine = sorted(((index or 0, outcome) for (of, _, index), outcome in zip(pieces, done)
+                       if of is run), key=lambda pair: pair[0])
+        good = [o for _, o in mine if not isinstance(o, SetupError)]
+        errors = [o for _, o in mine if isinstance(o, SetupError)]
+        outcome = (None if not good else good[0] if len(mine) == 1
+                   else session.merge_parts(good))
+        joined.append((outcome, errors))
+    return joined
 
 
 def config_name(kern, machine):
@@ -201,9 +254,9 @@ def cmd_run(args):
     expectations = [expect.load(expect.path_for(config_name(k, m))) for k, m in runs]
     run_dir = new_run_dir()
 
-    def run_one(kern, machine, where, filters):
+    def run_one(kern, machine, where, filters, part=None):
         try:
-            return env.run(kern, where, filters, machine=machine)
+            return env.run(kern, where, filters, machine=machine, part=part)
         except SetupError as err:
             # One configuration's infrastructure failure loses no other's results.
             say(f"error: {config_name(kern, machine)}: {err}")
@@ -221,16 +274,18 @@ def cmd_run(args):
                                      "(fewer tests and configurations than shards)")
     for where in places:
         where.mkdir(exist_ok=True)
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        outcomes = list(pool.map(lambda run: run_one(*run), work))
+    outcomes = run_work(work, args.jobs, run_one)
     results, texts, broken, missing = [], [], [], set()
     expected_of = {config_name(k, m): e for (k, m), e in zip(runs, expectations)}
-    for (kern, machine, where, filters), outcome in zip(work, outcomes):
+    for (kern, machine, where, filters), (outcome, errors) in zip(work, outcomes):
         expected = expected_of[config_name(kern, machine)]
         label = config_name(kern, machine) + (f" ({where.name})" if where != run_dir else "")
-        if isinstance(outcome, SetupError):
-            broken.append(f"== {label}: not run to the end: {outcome}")
+        broken += [f"== {label}: not run to the end: {err}" for err in errors]
+        if outcome is None:
             continue
+        schedule.remember(config_name(kern, machine), outcome.boots,
+                          session.resolve_filters(filters, session.all_tests()),
+                          session.all_tests())
         tests = report.load_results(outcome)
         missing.update(session.unmatched(
             session.resolve_filters(filters, session.all_tests()), tests))

@@ -9,6 +9,7 @@ no progress. The console log tells which, and names the IGT subtest that was
 running.
 """
 
+import fcntl
 import json
 import os
 import re
@@ -110,6 +111,19 @@ class Snapshot:
     def discard(self):
         self.path.unlink(missing_ok=True)
         self.drivers_file.unlink(missing_ok=True)
+
+    def claim(self):
+        """Wait while another boot (thread or process) is saving this state.
+        Returns None when the state is saved, else the lock that makes this
+        boot the one to save it, to close once saved: guests of the same
+        configuration side by side boot from the firmware once, not each."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(self.path.with_name(self.path.name + ".lock"), "w")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if self.saved:
+            lock.close()
+            return None
+        return lock
 
 
 class HostChannel:
@@ -369,6 +383,17 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
     console (guest.PROGRESS), no growth of @progress_paths."""
     console = Path(console)
     console.parent.mkdir(parents=True, exist_ok=True)
+    saving = snapshot.claim() if snapshot is not None and not snapshot.saved else None
+    try:
+        return _boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
+                     stall_timeout, max_seconds, host, env, root_image, snapshot, saving)
+    finally:
+        if saving:
+            saving.close()
+
+
+def _boot(qemu, machine, kernel, initrd, shares, console, progress_paths, stall_timeout,
+          max_seconds, host, env, root_image, snapshot, saving):
     qmp = console.with_suffix(".qmp")
     control = Control(console.with_suffix(".control"))
     for path in (qmp, control.path, console):
@@ -407,6 +432,8 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
                         why = save_state(qmp, snapshot,
                                          _drivers_line(console.read_text(errors="replace")))
                         timing["saved"] = time.monotonic() - start
+                        if saving:
+                            saving.close()
                         if why:
                             notes.append(f"guest state not saved: {why}")
                     if control.go():

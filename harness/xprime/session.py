@@ -8,6 +8,7 @@ before or after the culprit is lost.
 """
 
 import importlib.util
+import itertools
 import json
 import re
 import shlex
@@ -43,6 +44,16 @@ class Config:
     # host makes to the checkout's build; INSTALLED_TESTS when the root image
     # has them installed as a CI machine would (rootimage.installed_root_image).
     test_root: str | None = None
+
+
+@dataclass
+class Part:
+    """One of the parts a configuration's tests were split into, each run
+    in a guest of its own side by side (harness/xprime/schedule.py): its
+    igt_runner results in part-INDEX/ of the configuration's directory, its
+    boots numbered with the other parts' (their logs share a directory)."""
+    index: int
+    boot_numbers: itertools.count
 
 
 @dataclass
@@ -240,8 +251,13 @@ class Guest:
     costs a restore, not a boot."""
 
     def __init__(self, config, run_dir, qemu, initrd, sid_root, root_image, tests,
-                 qemu_env=None):
+                 qemu_env=None, part=None, home=None):
         self.config, self.run_dir, self.qemu, self.initrd = config, run_dir, qemu, initrd
+        self.label = config.name + (f" part {part.index}" if part else "")
+        self.numbers = part.boot_numbers if part else itertools.count(1)
+        self.followups = f"part{part.index}-followup" if part else "followup"
+        # The host channel's screendumps, under the run's results directory.
+        self.home = home or run_dir / config.name
         self.sid_root, self.root_image = sid_root, root_image
         self.tests, self.qemu_env = tests, qemu_env
         self.job_dir = Path(tempfile.mkdtemp(prefix="xprime-job-"))
@@ -261,12 +277,12 @@ class Guest:
         shutil.rmtree(self.job_dir, ignore_errors=True)
 
     def boot(self, mode, results, logs, test_list):
-        self.boots += 1
+        self.boots = next(self.numbers)
         write_job(self.job_dir, mode, results.relative_to(self.run_dir), test_list,
                   self.config.name, self.config.test_root)
-        say(f"[{self.config.name}] boot {self.boots}: {mode} {results.name}")
-        name = self.config.name
-        host = guest.HostChannel(self.run_dir / name / "host", f"/xprime/results/{name}/host")
+        say(f"[{self.label}] boot {self.boots}: {mode} {results.name}")
+        host = guest.HostChannel(self.home / "host",
+                                 f"/xprime/results/{self.home.relative_to(self.run_dir)}/host")
         result = guest.boot(self.qemu, self.config.machine, self.config.kernel, self.initrd,
                             self.shares, logs / f"console-boot{self.boots}.log",
                             [results / "results.json", results], host=host,
@@ -275,21 +291,27 @@ class Guest:
         (logs / f"drivers-boot{self.boots}.txt").write_text(
             "".join(f"{card} {driver}\n" for card, driver in result.drivers))
         for note in result.notes:
-            say(f"[{self.config.name}] boot {self.boots}: {note}")
+            say(f"[{self.label}] boot {self.boots}: {note}")
         start = "from its saved state" if result.restored else "booted"
-        say(f"[{self.config.name}] boot {self.boots} ({start}) ended by {result.ending} "
+        say(f"[{self.label}] boot {self.boots} ({start}) ended by {result.ending} "
             f"after {result.seconds:.1f} s")
         return result
 
 
 def run_config(config, run_dir, qemu, initrd, sid_root, root_image, filters=(),
-               extra_tests=None, qemu_env=None):
+               extra_tests=None, qemu_env=None, part=None):
     tests = all_tests()
     tests.update(extra_tests or {})
     test_list = resolve_filters(filters, tests)
-    outcome = Outcome(config, run_dir / config.name, run_dir / "logs" / config.name)
+    results = run_dir / config.name
+    if part:
+        # igt_runner makes its results directory, not the ones above it.
+        results.mkdir(parents=True, exist_ok=True)
+        results = results / f"part-{part.index}"
+    outcome = Outcome(config, results, run_dir / "logs" / config.name)
     outcome.logs.mkdir(parents=True, exist_ok=True)
-    vm = Guest(config, run_dir, qemu, initrd, sid_root, root_image, tests, qemu_env)
+    vm = Guest(config, run_dir, qemu, initrd, sid_root, root_image, tests, qemu_env, part,
+               home=results)
     try:
         run_to_end(vm, outcome, outcome.results, test_list, resumable=True)
         retry_suspect_crashes(vm, outcome)
@@ -298,6 +320,40 @@ def run_config(config, run_dir, qemu, initrd, sid_root, root_image, filters=(),
     finally:
         vm.close()
     finish_results(outcome)
+    return outcome
+
+
+def merge_parts(parts):
+    """The Outcome of a configuration run in @parts (Outcomes of
+    run_config's parts): their results.json joined in the configuration's
+    results directory, their boots and crashes in the order of the boots'
+    numbers. The parts ran disjoint tests."""
+    first = parts[0]
+    outcome = Outcome(first.config, first.results.parent, first.logs)
+
+    def number(boot):
+        return int(boot.console.stem.removeprefix("console-boot"))
+    for part in parts:
+        outcome.boots += part.boots
+        outcome.crashes += part.crashes
+        outcome.problems += part.problems
+    outcome.boots.sort(key=number)
+    outcome.crashes.sort(key=lambda crash: crash.boot)
+    found = [json.loads(path.read_text()) for path in
+             (part.results / "results.json" for part in parts) if path.exists()]
+    if found:
+        data = found[0]
+        for other in found[1:]:
+            data["tests"].update(other["tests"])
+            data.setdefault("runtimes", {}).update(other.get("runtimes", {}))
+            if "time_elapsed" in data and "time_elapsed" in other:
+                data["time_elapsed"]["start"] = min(data["time_elapsed"]["start"],
+                                                    other["time_elapsed"]["start"])
+                data["time_elapsed"]["end"] = max(data["time_elapsed"]["end"],
+                                                  other["time_elapsed"]["end"])
+        data["merged_from"] = [str(part.results) for part in parts]
+        recount_totals(data)
+        (outcome.results / "results.json").write_text(json.dumps(data, indent=2))
     return outcome
 
 
@@ -324,7 +380,7 @@ def run_to_end(vm, outcome, results, test_list, resumable):
             crash.job = results / str(jobs_started(results) - 1)
             crashes.append(crash)
             outcome.crashes.append(crash)
-            say(f"[{vm.config.name}] kernel {result.ending} in {crash.name}")
+            say(f"[{vm.label}] kernel {result.ending} in {crash.name}")
             if not resumable:
                 generate_results(vm, results)
                 return crashes
@@ -339,9 +395,9 @@ def run_to_end(vm, outcome, results, test_list, resumable):
             retried_noise = True
             continue
         if jobs_started(results) == before:
-            raise BootError(f"[{vm.config.name}] boot {vm.boots} ended by {result.ending} "
+            raise BootError(f"[{vm.label}] boot {vm.boots} ended by {result.ending} "
                             f"before any test ran, twice; see {result.console}")
-        raise SetupError(f"[{vm.config.name}] boot {vm.boots} ended by {result.ending} "
+        raise SetupError(f"[{vm.label}] boot {vm.boots} ended by {result.ending} "
                          f"without finishing the run; see {result.console}")
 
 
@@ -359,7 +415,7 @@ def retry_suspect_crashes(vm, outcome):
     is kept as an infrastructure problem."""
     for crash in [c for c in outcome.crashes if c.suspect]:
         results = outcome.logs / f"retry-boot{crash.boot}"
-        say(f"[{vm.config.name}] retrying {crash.name}: the report names another task")
+        say(f"[{vm.label}] retrying {crash.name}: the report names another task")
         again = run_to_end(vm, outcome, results, [crash.name], resumable=False)
         if any(c.name == crash.name for c in again):
             crash.suspect = False
@@ -392,8 +448,8 @@ def rerun_after_dynamic_crashes(vm, outcome, test_list):
     while pending:
         lines = [f"{subtest}@{followup_pattern(outcome, subtest)}" for subtest in pending]
         count += 1
-        results = outcome.logs / f"followup-{count}"
-        say(f"[{vm.config.name}] follow-up {count}: the rest of "
+        results = outcome.logs / f"{vm.followups}-{count}"
+        say(f"[{vm.label}] follow-up {count}: the rest of "
             + (pending[0] if len(pending) == 1 else f"{len(pending)} subtests"))
         again = run_to_end(vm, outcome, results, lines, resumable=False)
         record_finished(outcome)

@@ -1,0 +1,78 @@
+"""Guests side by side: what a test cost, and parts of about equal cost."""
+
+import json
+import os
+import tempfile
+import unittest
+from pathlib import Path
+from types import SimpleNamespace
+
+from xprime import schedule
+
+CONSOLE = """\
+[    5.868591] xprime-guest: go
+[    6.533146] xprime-guest: starting igt_runner (resume)
+[7.036551] [10/91] prime_cross (dmabuf-read)
+[    7.295329] [IGT] prime_cross: executing
+[8.000000] [11/91] vmwgfx/vmw_prime (buffer-surface-export)
+[    8.400000] [IGT] vmw_prime: executing
+[    9.036551] Kernel panic - not syncing: Fatal exception
+"""
+
+
+class TestCosts(unittest.TestCase):
+    def test_jobs_between_their_lines_start_to_the_first(self):
+        # Boot of 4.0 s; the console's jobs span 7.04 .. 9.04 (2.0 s).
+        costs = schedule.boot_costs(CONSOLE, 4.0)
+        self.assertAlmostEqual(costs["igt@prime_cross"], 0.963449 + 2.0, places=5)
+        self.assertAlmostEqual(costs["igt@vmwgfx/vmw_prime"], 1.036551, places=5)
+
+    def test_a_boot_without_jobs_costs_no_test(self):
+        self.assertEqual(schedule.boot_costs("[    1.0] xprime-guest: go\n", 3.0), {})
+
+    def test_remember_keeps_whole_tests_only(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            console = Path(tmp) / "console-boot1.log"
+            console.write_text(CONSOLE)
+            boots = [SimpleNamespace(console=console, seconds=4.0)]
+            old = os.environ.get("XPRIME_CACHE")
+            os.environ["XPRIME_CACHE"] = tmp
+            try:
+                schedule.remember("debian-6.12", boots, ["igt@prime_cross@import",
+                                                         "igt@vmwgfx/vmw_prime"], [])
+                self.assertEqual(schedule.known_costs("debian-6.12"),
+                                 {"igt@vmwgfx/vmw_prime": 1.0})
+                schedule.remember("debian-6.12", boots, [], ["prime_cross", "vmwgfx/vmw_prime"])
+                self.assertEqual(json.loads((Path(tmp) / "test-costs" / "debian-6.12.json")
+                                            .read_text()),
+                                 {"igt@prime_cross": 3.0, "igt@vmwgfx/vmw_prime": 1.0})
+            finally:
+                if old is None:
+                    del os.environ["XPRIME_CACHE"]
+                else:
+                    os.environ["XPRIME_CACHE"] = old
+
+
+class TestSplit(unittest.TestCase):
+    LINES = ["igt@a", "igt@b", "igt@c", "igt@d", "igt@e"]
+
+    def test_parts_of_about_equal_cost_in_the_lines_order(self):
+        costs = {"igt@a": 60, "igt@b": 30, "igt@c": 25, "igt@d": 20, "igt@e": 10}
+        parts = schedule.split(self.LINES, costs, 2)
+        self.assertEqual(parts, [(75, ["igt@b", "igt@c", "igt@d"]), (70, ["igt@a", "igt@e"])])
+
+    def test_unknown_tests_cost_the_median(self):
+        parts = schedule.split(self.LINES, {"igt@a": 9, "igt@b": 1, "igt@c": 5}, 2)
+        self.assertEqual(sorted(total for total, _ in parts), [11, 14])  # 9+5 | 5+5+1
+        self.assertEqual(sorted(l for _, lines in parts for l in lines), self.LINES)
+
+    def test_no_more_parts_than_lines(self):
+        self.assertEqual(schedule.split(["igt@a@x"], {}, 4), [(1.0, ["igt@a@x"])])
+
+    def test_lines_of_one_test_share_its_cost(self):
+        parts = schedule.split(["igt@a@x", "igt@a@y", "igt@b"], {"igt@a": 10, "igt@b": 10}, 2)
+        self.assertEqual(parts, [(10, ["igt@b"]), (10, ["igt@a@x", "igt@a@y"])])
+
+
+if __name__ == "__main__":
+    unittest.main()
