@@ -262,3 +262,35 @@ class TestFailedAssertion(unittest.TestCase):
                              "[1.0] (t:9) CRITICAL: Failed assertion: a\n")
             # Its end not received: nothing to go by.
             self.assertEqual(session.failed_assertion(job, "udmabuf-to-vgem"), "")
+
+
+class TestMergeParts(unittest.TestCase):
+    def test_parts_joined_in_the_configurations_directory(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            config = SimpleNamespace(name="debian-6.12")
+            home, logs = Path(tmp) / "debian-6.12", Path(tmp) / "logs" / "debian-6.12"
+
+            def part(index, tests, boots, start, end):
+                results = home / f"part-{index}"
+                results.mkdir(parents=True)
+                (results / "results.json").write_text(json.dumps({
+                    "name": "debian-6.12", "tests": tests, "runtimes": {},
+                    "time_elapsed": {"start": start, "end": end}}))
+                outcome = session.Outcome(config, results, logs)
+                outcome.boots = [SimpleNamespace(console=logs / f"console-boot{n}.log")
+                                 for n in boots]
+                outcome.crashes = [SimpleNamespace(boot=n) for n in boots[1:]]
+                return outcome
+            one = part(1, {"igt@prime_cross@import": {"result": "pass"}}, [1, 3, 4], 10, 50)
+            two = part(2, {"igt@vgem_basic@create": {"result": "crash"}}, [2, 5], 11, 40)
+            merged = session.merge_parts([one, two])
+            self.assertEqual(merged.results, home)
+            self.assertEqual([b.console.name for b in merged.boots],
+                             [f"console-boot{n}.log" for n in (1, 2, 3, 4, 5)])
+            self.assertEqual([c.boot for c in merged.crashes], [3, 4, 5])
+            data = json.loads((home / "results.json").read_text())
+            self.assertEqual(sorted(data["tests"]), ["igt@prime_cross@import",
+                                                     "igt@vgem_basic@create"])
+            self.assertEqual((data["time_elapsed"]["start"], data["time_elapsed"]["end"]),
+                             (10, 50))
+            self.assertEqual(data["totals"]["root"]["crash"], 1)

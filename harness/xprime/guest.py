@@ -473,6 +473,8 @@ def _boot(qemu, machine, kernel, initrd, shares, console, progress_paths, stall_
         # QEMU refused the saved state (another QEMU build, a damaged file):
         # boot from the firmware, and save it anew.
         log = console.with_suffix(".qemu.log").read_text(errors="replace").strip()
+        # The boot afresh writes the same files: keep what the refusal left.
+        console.with_suffix(".refused.qemu.log").write_text(log + "\n")
         snapshot.discard()
         result = boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
                       stall_timeout, max_seconds, host, env, root_image, snapshot)
