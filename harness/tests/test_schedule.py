@@ -76,3 +76,44 @@ class TestSplit(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestRunWork(unittest.TestCase):
+    """cli.run_work: parts run side by side and joined again."""
+
+    def test_parts_joined_and_a_failed_part_reported(self):
+        from xprime import cli, session
+        from xprime.setup import SetupError
+        with tempfile.TemporaryDirectory() as tmp:
+            run_dir = Path(tmp)
+            ran = []
+
+            def run_one(kern, machine, where, filters, part):
+                ran.append((kern.name, part and part.index, list(filters)))
+                config = SimpleNamespace(name=kern.name)
+                if kern.name == "broken" and part and part.index == 2:
+                    return SetupError("no QEMU")
+                results = where / kern.name / (f"part-{part.index}" if part else "")
+                results.mkdir(parents=True, exist_ok=True)
+                number = next(part.boot_numbers) if part else 1
+                (results / "results.json").write_text(json.dumps(
+                    {"tests": {f"{filters[0]}@x": {"result": "pass"}}}))
+                outcome = session.Outcome(config, results, where / "logs" / kern.name)
+                outcome.boots = [SimpleNamespace(console=Path(f"console-boot{number}.log"))]
+                return outcome
+            plain = SimpleNamespace(virgl=False, blob=False)
+            work = [(SimpleNamespace(name="one"), plain, run_dir, ["prime_cross", "vgem_basic"]),
+                    (SimpleNamespace(name="broken"), plain, run_dir, ["prime_sync", "vgem_basic"])]
+            joined = cli.run_work(work, 2, run_one)
+            self.assertEqual(len(ran), 4)
+            self.assertTrue(all(index in (1, 2) for _, index, _ in ran))
+            one, errors = joined[0]
+            self.assertEqual(errors, [])
+            self.assertEqual(one.results, run_dir / "one")
+            self.assertEqual(sorted(json.loads((run_dir / "one" / "results.json").read_text())
+                                    ["tests"]), ["igt@prime_cross@x", "igt@vgem_basic@x"])
+            self.assertEqual([b.console.name for b in one.boots],
+                             ["console-boot1.log", "console-boot2.log"])
+            broken, errors = joined[1]
+            self.assertEqual([str(e) for e in errors], ["no QEMU"])
+            self.assertEqual(broken.results, run_dir / "broken")

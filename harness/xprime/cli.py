@@ -9,9 +9,9 @@ import argparse
 import contextlib
 import dataclasses
 import difflib
+import itertools
 import json
 import re
-import itertools
 import sys
 import threading
 import time
@@ -119,7 +119,7 @@ def split_work(work, jobs, all_lines):
     parts = []
     for order, run in enumerate(work):
         kern, machine, _, filters = run
-        lines = filters or all_lines
+        lines = session.resolve_filters(filters, session.all_tests()) if filters else all_lines
         costs = schedule.known_costs(config_name(kern, machine))
         split = schedule.split(lines, costs, jobs)
         if len(split) == 1:
