@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import itertools
 import json
+import os
 import re
 import sys
 import threading
@@ -110,6 +111,20 @@ def shard_work(work, lines, k, n):
     return [(kern, machine, where, [l for l in lines if (config_name(kern, machine), l) in mine])
             for kern, machine, where, _ in work
             if any((config_name(kern, machine), l) in mine for l in lines)]
+
+
+def default_jobs():
+    """A guest per host core: a TCG guest's work is one thread, so one guest
+    of two virtual CPUs leaves a core idle most of the time. As many as the
+    host's memory holds (a guest: its RAM and QEMU's own, about 1.5 GiB)."""
+    cores = len(os.sched_getaffinity(0))
+    try:
+        with open("/proc/meminfo") as meminfo:
+            available = next(int(line.split()[1]) for line in meminfo
+                             if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        return cores
+    return max(1, min(cores, available // (3 << 19)))
 
 
 def split_work(work, jobs, all_lines):
@@ -565,9 +580,10 @@ def parser():
     run.add_argument("--repeat", type=int, default=1, metavar="N",
                      help="run everything N times and show each result's distribution "
                           "(default: 1)")
-    run.add_argument("--jobs", type=int, default=1, metavar="N",
-                     help="configurations to run at once, one virtual CPU each when "
-                          "more than 1 (default: 1)")
+    run.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
+                     help="guests at once, one virtual CPU each when more than 1, each "
+                          "configuration's tests split among them (default: the host's "
+                          f"cores, as many as its memory holds guests: {default_jobs()} here)")
     run.set_defaults(func=cmd_run)
     bisect = sub.add_parser(
         "bisect", help="build and test a kernel tree, for git bisect run",
