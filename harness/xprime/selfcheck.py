@@ -31,6 +31,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from types import SimpleNamespace
 
 from . import (expect, host, kbuild, kernel, lava, package, png, report, session, sidroot,
@@ -89,6 +90,34 @@ STALL_EXPECTED = {
 }
 
 
+class Steps:
+    """The wall time of each step of the check: a step ends where the next
+    begins, its time printed then and all of them again at the end, so that
+    a slow step shows."""
+
+    def __init__(self):
+        self.times, self.name, self.start = [], None, time.monotonic()
+        self.begun = self.start
+
+    def start_step(self, name):
+        self.end_step()
+        say(name)
+        self.name, self.start = name, time.monotonic()
+
+    def end_step(self):
+        if self.name is not None:
+            took = time.monotonic() - self.start
+            self.times.append((self.name, took))
+            say(f"  ({took:.1f} s) {self.name}")
+        self.name = None
+
+    def summary(self):
+        self.end_step()
+        total = time.monotonic() - self.begun
+        return "\n".join([f"check: wall time per step (total {total:.1f} s):"]
+                         + [f"  {took:7.1f} s  {name}" for name, took in self.times])
+
+
 class Tally:
     def __init__(self):
         self.passed, self.failed, self.skipped = [], [], []
@@ -102,32 +131,33 @@ class Tally:
 def run(args):
     from .cli import Environment, new_run_dir
 
-    tally = Tally()
+    tally, steps = Tally(), Steps()
+    steps.start_step("set-up: host packages, sid root, root image, build (meson), QEMU")
     env = Environment()
     kern = kernel.debian_kernel("debian-6.12")
     tally.check(True, "build (meson, in the sid root)")
 
-    say("meson test")
+    steps.start_step("meson test")
     try:
         sidroot.meson_test(env.sid_root)
         tally.check(True, "meson test")
     except Exception as err:  # a failing meson test is a result, not a crash
         tally.check(False, f"meson test: {err}")
 
-    say("meson install")
+    steps.start_step("meson install")
     installed = set(sidroot.install_tree(env.sid_root))
     wanted = installed_tests("usr/local/libexec/igt-gpu-tools")
     tally.check(wanted <= installed, "meson install puts every test and its .testlist in "
                 "<libexecdir>/igt-gpu-tools/, driver directories kept: "
                 + (", ".join(sorted(wanted - installed)) or f"{len(wanted)} files"))
 
-    say("harness unit tests")
+    steps.start_step("harness unit tests")
     unit = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s",
                            str(REPO / "harness" / "tests"), "-t", str(REPO / "harness")],
                           cwd=REPO / "harness")
     tally.check(unit.returncode == 0, "harness unit tests")
 
-    say("integration: a real guest")
+    steps.start_step("integration: a real guest")
     run_dir = new_run_dir("check")
     outcome = env.run(kern, run_dir, INTEGRATION_FILTERS, extra_tests=SELFTEST)
     print(report.summary(outcome))
@@ -170,7 +200,7 @@ def run(args):
     for problem in outcome.problems:
         say(f"note: infrastructure noise, retried: {problem}")
 
-    say("shards: the integration's subtests in 3 shards, merged")
+    steps.start_step("shards: the integration's subtests in 3 shards, merged")
     from .cli import MACHINE, merge_results, shard_work
     lines = session.resolve_filters(INTEGRATION_FILTERS, {**session.all_tests(), **SELFTEST})
     shard_dirs = []
@@ -192,7 +222,7 @@ def run(args):
                 + "".join(f"\n      {n}: {whole.get(n)} unsharded, {parts.get(n)} merged"
                           for n in differ[:10]))
 
-    say(f"integration: a kernel that stalls ({STALL_KERNEL})")
+    steps.start_step(f"integration: a kernel that stalls ({STALL_KERNEL})")
     stalled = env.run(kbuild.source_twin(STALL_KERNEL), run_dir, STALL_FILTERS,
                       extra_tests=SELFTEST)
     print(report.summary(stalled))
@@ -209,10 +239,10 @@ def run(args):
     for problem in stalled.problems:
         say(f"note: infrastructure noise, retried: {problem}")
 
-    say("report.html in chromium")
+    steps.start_step("report.html in chromium")
     check_report(tally, outcome, run_dir)
 
-    say("package: the Debian package of the tests")
+    steps.start_step("package: the Debian package of the tests")
     deb = package.build(run_dir / "package")
     paths, depends = package.contents(deb)
     wanted = installed_tests(package.TESTDIR)
@@ -221,7 +251,7 @@ def run(args):
                 f"Depends: {depends}"
                 + (f"; missing {sorted(wanted - set(paths))}" if wanted - set(paths) else ""))
 
-    say("installed: the package's tests run by igt_runner from where it installs them")
+    steps.start_step("installed: the package's tests run by igt_runner from where it installs them")
     installed = env.run(kern, run_dir, INSTALLED_FILTERS, installed=deb)
     print(report.summary(installed))
     same = {n: (r, integration_results.get(n, {}).get("result", "missing"))
@@ -239,7 +269,7 @@ def run(args):
                 + "".join(f"\n      {n}: {a} installed, {b} from the checkout"
                           for n, (a, b) in sorted(differ.items())))
 
-    say("LAVA: the job ./xprime lava writes, run by lava-run")
+    steps.start_step("LAVA: the job ./xprime lava writes, run by lava-run")
     where = run_dir / "lava"
     state, cases, log = lava.run_job(where, lava.job_for(
         env, kern, where, session.resolve_filters(LAVA_FILTERS, session.project_tests()),
@@ -255,7 +285,7 @@ def run(args):
                 + f" (as the run from the checkout; {LAVA_NO_HOST.removeprefix('igt@')} "
                 "skips: no host channel under LAVA)" + f"; {log}")
 
-    say("upstream: the series in IGT's own tree")
+    steps.start_step("upstream: the series in IGT's own tree")
     code = upstream.run(SimpleNamespace(igt_tree=None, out=None), lambda: run_dir)
     if code == upstream.EXIT_SKIP:
         tally.skipped.append("./xprime upstream: no IGT tree")
@@ -263,6 +293,7 @@ def run(args):
     else:
         tally.check(code == 0, "./xprime upstream: every patch builds in IGT 2.5's tree, "
                     "IGT's checks pass")
+    print(steps.summary())
     (run_dir / "check.json").write_text(json.dumps(
         {"passed": tally.passed, "failed": tally.failed, "skipped": tally.skipped}, indent=2))
 

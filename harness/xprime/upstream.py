@@ -22,6 +22,7 @@ import shlex
 import shutil
 import subprocess
 import tarfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -227,11 +228,14 @@ class Upstream:
         """@command in the build root, from the tree; its output in logs/@name."""
         log = self.log(name)
         log.unlink(missing_ok=True)
+        start = time.monotonic()
         try:
             in_root(self.root, f"cd {INSIDE}/{self.tree.name} && {command}", log, what,
                     binds={self.work: INSIDE})
         except SetupError:
             raise Failure(f"{what} failed; see {log}:\n" + tail(log)) from None
+        # What each step costs, for ./xprime check's breakdown.
+        say(f"  ({time.monotonic() - start:.1f} s) {what}")
         # The command's output (the log's first line is the command), without
         # the colours of gcc's -fdiagnostics-color=always (meson's default).
         out = log.read_text(errors="replace").split("\n", 2)[-1]
@@ -630,8 +634,10 @@ def checkpatch(up, patches):
     nothing but upstream's own patterns."""
     script = kbuild.debian_source() / "scripts" / "checkpatch.pl"
     options = (up.tree / ".checkpatch.conf").read_text().split()
+    start = time.monotonic()
     proc = subprocess.run(["perl", str(script), "--no-tree", *options, *map(str, patches)],
                           capture_output=True, text=True, cwd=up.work)
+    say(f"  ({time.monotonic() - start:.1f} s) checkpatch.pl")
     up.log("checkpatch").write_text(proc.stdout + proc.stderr)
     found = re.findall(r"^(\S+): (ERROR|WARNING|CHECK):(\w+): (.*)$", proc.stdout, re.M)
     others = [f for f in found if f[2] not in UPSTREAM_PATTERNS]
@@ -662,7 +668,9 @@ def run(args, new_run_dir):
     out = Path(args.out).resolve() if args.out else work / "series"
     up = Upstream(work, build_root())
     say(f"upstream: {source} into {work}")
+    start = time.monotonic()
     up.tree = unpack(source, work)
+    say(f"  ({time.monotonic() - start:.1f} s) unpacking the tree")
     base = git(up.tree, "rev-parse", "HEAD").strip()
     series_files = set()
     try:
