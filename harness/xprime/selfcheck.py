@@ -31,12 +31,14 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
-from . import (expect, host, kbuild, kernel, lava, package, png, report, session, sidroot,
-               upstream)
-from .setup import REPO, say
+from . import (expect, host, kbuild, kernel, lava, package, png, report, rootimage, session,
+               sidroot, upstream)
+from .setup import REPO, SetupError, say
 
 SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
 
@@ -111,11 +113,74 @@ class Steps:
             say(f"  ({took:.1f} s) {self.name}")
         self.name = None
 
-    def summary(self):
+    def summary(self, lane=None):
         self.end_step()
         total = time.monotonic() - self.begun
         return "\n".join([f"check: wall time per step (total {total:.1f} s):"]
-                         + [f"  {took:7.1f} s  {name}" for name, took in self.times])
+                         + [f"  {took:7.1f} s  {name}" for name, took in self.times]
+                         + ([f"  beside them, in the host lane ({lane.name}):"]
+                            + [f"  {took:7.1f} s  {name}" for name, took in lane.times()]
+                            if lane else []))
+
+
+# A host job of the check in a child process (HostLane): its output in a log.
+CHILD = "import sys; from xprime import selfcheck; sys.exit(selfcheck.child(*sys.argv[1:]))"
+
+
+def child(job, run_dir, *args):
+    run_dir = Path(run_dir)
+    if job == "package":
+        deb = package.build(run_dir / "package")
+        # The guest's root with it, which the installed run and LAVA boot.
+        rootimage.installed_root_image(Path(args[0]), deb)
+        return 0
+    if job == "unit":
+        return subprocess.run([sys.executable, "-m", "unittest", "discover", "-s",
+                               str(REPO / "harness" / "tests"), "-t", str(REPO / "harness")],
+                              cwd=REPO / "harness").returncode
+    if job == "upstream":
+        return upstream.run(SimpleNamespace(igt_tree=None, out=None), lambda: run_dir)
+    raise ValueError(job)
+
+
+class HostLane(threading.Thread):
+    """The check's host jobs (the package, the unit tests, the series in
+    IGT's tree), one after the other in child processes while the guests
+    run: a guest keeps one of the 2 cores busy, they the other. Each job's
+    output is shown, and its verdict taken, where its step comes."""
+
+    def __init__(self, run_dir, jobs):
+        super().__init__(daemon=True)
+        self.run_dir, self.jobs = run_dir, jobs
+        self.name = ", then ".join(job for job, _ in jobs)
+        self.done = {job: threading.Event() for job, _ in jobs}
+        self.code, self.took = {}, {}
+
+    def log(self, job):
+        return self.run_dir / f"{job}.log"
+
+    def run(self):
+        for job, args in self.jobs:
+            start = time.monotonic()
+            try:
+                with open(self.log(job), "w") as out:
+                    self.code[job] = subprocess.run(
+                        [sys.executable, "-u", "-c", CHILD, job, str(self.run_dir), *args],
+                        cwd=REPO / "harness", stdout=out, stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL).returncode
+            except OSError as err:
+                self.code[job] = f"not started: {err}"
+            self.took[job] = time.monotonic() - start
+            self.done[job].set()
+
+    def result(self, job):
+        """Wait for @job; print its output; its exit code."""
+        self.done[job].wait()
+        print(self.log(job).read_text(errors="replace"), end="", flush=True)
+        return self.code[job]
+
+    def times(self):
+        return [(job, self.took[job]) for job, _ in self.jobs if job in self.took]
 
 
 class Tally:
@@ -134,6 +199,10 @@ def run(args):
     tally, steps = Tally(), Steps()
     steps.start_step("set-up: host packages, sid root, root image, build (meson), QEMU")
     env = Environment()
+    run_dir = new_run_dir("check")
+    lane = HostLane(run_dir, [("package", [str(env.sid_root)]), ("unit", []),
+                              ("upstream", [])])
+    lane.start()
     kern = kernel.debian_kernel("debian-6.12")
     tally.check(True, "build (meson, in the sid root)")
 
@@ -151,14 +220,7 @@ def run(args):
                 "<libexecdir>/igt-gpu-tools/, driver directories kept: "
                 + (", ".join(sorted(wanted - installed)) or f"{len(wanted)} files"))
 
-    steps.start_step("harness unit tests")
-    unit = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s",
-                           str(REPO / "harness" / "tests"), "-t", str(REPO / "harness")],
-                          cwd=REPO / "harness")
-    tally.check(unit.returncode == 0, "harness unit tests")
-
     steps.start_step("integration: a real guest")
-    run_dir = new_run_dir("check")
     outcome = env.run(kern, run_dir, INTEGRATION_FILTERS, extra_tests=SELFTEST)
     print(report.summary(outcome))
     # A crash costs a restore of the state saved at "ready", not a boot:
@@ -242,8 +304,13 @@ def run(args):
     steps.start_step("report.html in chromium")
     check_report(tally, outcome, run_dir)
 
-    steps.start_step("package: the Debian package of the tests")
-    deb = package.build(run_dir / "package")
+    steps.start_step("harness unit tests (host lane)")
+    tally.check(lane.result("unit") == 0, "harness unit tests")
+
+    steps.start_step("package: the Debian package of the tests (host lane)")
+    if lane.result("package") != 0:
+        raise SetupError(f"building the Debian package failed; see {lane.log('package')}")
+    deb = sorted((run_dir / "package").glob(f"{package.PACKAGE}_*.deb"))[0]
     paths, depends = package.contents(deb)
     wanted = installed_tests(package.TESTDIR)
     tally.check(wanted <= set(paths) and "igt-gpu-tools-tests" in depends,
@@ -285,15 +352,15 @@ def run(args):
                 + f" (as the run from the checkout; {LAVA_NO_HOST.removeprefix('igt@')} "
                 "skips: no host channel under LAVA)" + f"; {log}")
 
-    steps.start_step("upstream: the series in IGT's own tree")
-    code = upstream.run(SimpleNamespace(igt_tree=None, out=None), lambda: run_dir)
+    steps.start_step("upstream: the series in IGT's own tree (host lane)")
+    code = lane.result("upstream")
     if code == upstream.EXIT_SKIP:
         tally.skipped.append("./xprime upstream: no IGT tree")
         say("  skip ./xprime upstream: no IGT tree (see above)")
     else:
         tally.check(code == 0, "./xprime upstream: every patch builds in IGT 2.5's tree, "
                     "IGT's checks pass")
-    print(steps.summary())
+    print(steps.summary(lane))
     (run_dir / "check.json").write_text(json.dumps(
         {"passed": tally.passed, "failed": tally.failed, "skipped": tally.skipped}, indent=2))
 
