@@ -28,14 +28,18 @@
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 from types import SimpleNamespace
 
-from . import (expect, host, kbuild, kernel, lava, package, png, report, session, sidroot,
-               upstream)
-from .setup import REPO, say
+from . import (expect, host, kbuild, kernel, lava, package, png, report, rootimage, session,
+               sidroot, upstream)
+from .setup import REPO, SetupError, say
 
 SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
 
@@ -89,6 +93,126 @@ STALL_EXPECTED = {
 }
 
 
+class Steps:
+    """The wall time of each step of the check: a step ends where the next
+    begins, its time printed then and all of them again at the end, so that
+    a slow step shows."""
+
+    def __init__(self):
+        self.times, self.name, self.start = [], None, time.monotonic()
+        self.begun = self.start
+
+    def start_step(self, name):
+        self.end_step()
+        say(name)
+        self.name, self.start = name, time.monotonic()
+
+    def end_step(self):
+        if self.name is not None:
+            took = time.monotonic() - self.start
+            self.times.append((self.name, took))
+            say(f"  ({took:.1f} s) {self.name}")
+        self.name = None
+
+    def summary(self, lane=None):
+        self.end_step()
+        total = time.monotonic() - self.begun
+        return "\n".join([f"check: wall time per step (total {total:.1f} s):"]
+                         + [f"  {took:7.1f} s  {name}" for name, took in self.times]
+                         + ([f"  beside them, in the host lane ({lane.name}):"]
+                            + [f"  {took:7.1f} s  {name}" for name, took in lane.times()]
+                            if lane else []))
+
+
+# A host job of the check in a child process (HostLane): its output in a log.
+CHILD = "import sys; from xprime import selfcheck; sys.exit(selfcheck.child(*sys.argv[1:]))"
+
+
+def child(job, run_dir, *args):
+    run_dir = Path(run_dir)
+    if job == "package":
+        deb = package.build(run_dir / "package")
+        # The guest's root with it, which the installed run and LAVA boot.
+        rootimage.installed_root_image(Path(args[0]), deb)
+        return 0
+    if job == "unit":
+        return subprocess.run([sys.executable, "-m", "unittest", "discover", "-s",
+                               str(REPO / "harness" / "tests"), "-t", str(REPO / "harness")],
+                              cwd=REPO / "harness").returncode
+    if job == "upstream":
+        return upstream.run(SimpleNamespace(igt_tree=None, out=None), lambda: run_dir)
+    raise ValueError(job)
+
+
+# The stall integration's guest spins for the 20 s the kernel takes to see
+# the lockup, by the clock, however much CPU it gets: at a lower priority,
+# the other steps have the cores meanwhile.
+STALL_NICE = 5
+
+
+class Beside(threading.Thread):
+    """@work() in a thread of its own, from now on, at niceness @nice (Linux
+    keeps it per thread, and the processes it starts inherit it)."""
+
+    def __init__(self, work, nice=0):
+        super().__init__(daemon=True)
+        self.work, self.nice, self.value, self.error = work, nice, None, None
+        self.start()
+
+    def run(self):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
+            self.value = self.work()
+        except BaseException as err:  # re-raised where the result is wanted
+            self.error = err
+
+    def result(self):
+        self.join()
+        if self.error:
+            raise self.error
+        return self.value
+
+
+class HostLane(threading.Thread):
+    """The check's host jobs (the package, the unit tests, the series in
+    IGT's tree), one after the other in child processes while the guests
+    run: a guest keeps one of the 2 cores busy, they the other. Each job's
+    output is shown, and its verdict taken, where its step comes."""
+
+    def __init__(self, run_dir, jobs):
+        super().__init__(daemon=True)
+        self.run_dir, self.jobs = run_dir, jobs
+        self.name = ", then ".join(job for job, _ in jobs)
+        self.done = {job: threading.Event() for job, _ in jobs}
+        self.code, self.took = {}, {}
+
+    def log(self, job):
+        return self.run_dir / f"{job}.log"
+
+    def run(self):
+        for job, args in self.jobs:
+            start = time.monotonic()
+            try:
+                with open(self.log(job), "w") as out:
+                    self.code[job] = subprocess.run(
+                        [sys.executable, "-u", "-c", CHILD, job, str(self.run_dir), *args],
+                        cwd=REPO / "harness", stdout=out, stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL).returncode
+            except OSError as err:
+                self.code[job] = f"not started: {err}"
+            self.took[job] = time.monotonic() - start
+            self.done[job].set()
+
+    def result(self, job):
+        """Wait for @job; print its output; its exit code."""
+        self.done[job].wait()
+        print(self.log(job).read_text(errors="replace"), end="", flush=True)
+        return self.code[job]
+
+    def times(self):
+        return [(job, self.took[job]) for job, _ in self.jobs if job in self.took]
+
+
 class Tally:
     def __init__(self):
         self.passed, self.failed, self.skipped = [], [], []
@@ -102,33 +226,33 @@ class Tally:
 def run(args):
     from .cli import Environment, new_run_dir
 
-    tally = Tally()
+    tally, steps = Tally(), Steps()
+    steps.start_step("set-up: host packages, sid root, root image, build (meson), QEMU")
     env = Environment()
+    run_dir = new_run_dir("check")
+    lane = HostLane(run_dir, [("package", [str(env.sid_root)]), ("unit", []),
+                              ("upstream", [])])
+    lane.start()
+    stall = Beside(lambda: env.run(kbuild.source_twin(STALL_KERNEL), run_dir, STALL_FILTERS,
+                                   extra_tests=SELFTEST), nice=STALL_NICE)
     kern = kernel.debian_kernel("debian-6.12")
     tally.check(True, "build (meson, in the sid root)")
 
-    say("meson test")
+    steps.start_step("meson test")
     try:
         sidroot.meson_test(env.sid_root)
         tally.check(True, "meson test")
     except Exception as err:  # a failing meson test is a result, not a crash
         tally.check(False, f"meson test: {err}")
 
-    say("meson install")
+    steps.start_step("meson install")
     installed = set(sidroot.install_tree(env.sid_root))
     wanted = installed_tests("usr/local/libexec/igt-gpu-tools")
     tally.check(wanted <= installed, "meson install puts every test and its .testlist in "
                 "<libexecdir>/igt-gpu-tools/, driver directories kept: "
                 + (", ".join(sorted(wanted - installed)) or f"{len(wanted)} files"))
 
-    say("harness unit tests")
-    unit = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s",
-                           str(REPO / "harness" / "tests"), "-t", str(REPO / "harness")],
-                          cwd=REPO / "harness")
-    tally.check(unit.returncode == 0, "harness unit tests")
-
-    say("integration: a real guest")
-    run_dir = new_run_dir("check")
+    steps.start_step("integration: a real guest")
     outcome = env.run(kern, run_dir, INTEGRATION_FILTERS, extra_tests=SELFTEST)
     print(report.summary(outcome))
     # A crash costs a restore of the state saved at "ready", not a boot:
@@ -170,7 +294,7 @@ def run(args):
     for problem in outcome.problems:
         say(f"note: infrastructure noise, retried: {problem}")
 
-    say("shards: the integration's subtests in 3 shards, merged")
+    steps.start_step("shards: the integration's subtests in 3 shards, merged")
     from .cli import MACHINE, merge_results, shard_work
     lines = session.resolve_filters(INTEGRATION_FILTERS, {**session.all_tests(), **SELFTEST})
     shard_dirs = []
@@ -192,9 +316,8 @@ def run(args):
                 + "".join(f"\n      {n}: {whole.get(n)} unsharded, {parts.get(n)} merged"
                           for n in differ[:10]))
 
-    say(f"integration: a kernel that stalls ({STALL_KERNEL})")
-    stalled = env.run(kbuild.source_twin(STALL_KERNEL), run_dir, STALL_FILTERS,
-                      extra_tests=SELFTEST)
+    steps.start_step(f"integration: a kernel that stalls ({STALL_KERNEL}, beside the others)")
+    stalled = stall.result()
     print(report.summary(stalled))
     tests = report.load_results(stalled)
     for name, want in STALL_EXPECTED.items():
@@ -209,11 +332,16 @@ def run(args):
     for problem in stalled.problems:
         say(f"note: infrastructure noise, retried: {problem}")
 
-    say("report.html in chromium")
+    steps.start_step("report.html in chromium")
     check_report(tally, outcome, run_dir)
 
-    say("package: the Debian package of the tests")
-    deb = package.build(run_dir / "package")
+    steps.start_step("harness unit tests (host lane)")
+    tally.check(lane.result("unit") == 0, "harness unit tests")
+
+    steps.start_step("package: the Debian package of the tests (host lane)")
+    if lane.result("package") != 0:
+        raise SetupError(f"building the Debian package failed; see {lane.log('package')}")
+    deb = sorted((run_dir / "package").glob(f"{package.PACKAGE}_*.deb"))[0]
     paths, depends = package.contents(deb)
     wanted = installed_tests(package.TESTDIR)
     tally.check(wanted <= set(paths) and "igt-gpu-tools-tests" in depends,
@@ -221,7 +349,7 @@ def run(args):
                 f"Depends: {depends}"
                 + (f"; missing {sorted(wanted - set(paths))}" if wanted - set(paths) else ""))
 
-    say("installed: the package's tests run by igt_runner from where it installs them")
+    steps.start_step("installed: the package's tests run by igt_runner from where it installs them")
     installed = env.run(kern, run_dir, INSTALLED_FILTERS, installed=deb)
     print(report.summary(installed))
     same = {n: (r, integration_results.get(n, {}).get("result", "missing"))
@@ -239,7 +367,7 @@ def run(args):
                 + "".join(f"\n      {n}: {a} installed, {b} from the checkout"
                           for n, (a, b) in sorted(differ.items())))
 
-    say("LAVA: the job ./xprime lava writes, run by lava-run")
+    steps.start_step("LAVA: the job ./xprime lava writes, run by lava-run")
     where = run_dir / "lava"
     state, cases, log = lava.run_job(where, lava.job_for(
         env, kern, where, session.resolve_filters(LAVA_FILTERS, session.project_tests()),
@@ -255,14 +383,15 @@ def run(args):
                 + f" (as the run from the checkout; {LAVA_NO_HOST.removeprefix('igt@')} "
                 "skips: no host channel under LAVA)" + f"; {log}")
 
-    say("upstream: the series in IGT's own tree")
-    code = upstream.run(SimpleNamespace(igt_tree=None, out=None), lambda: run_dir)
+    steps.start_step("upstream: the series in IGT's own tree (host lane)")
+    code = lane.result("upstream")
     if code == upstream.EXIT_SKIP:
         tally.skipped.append("./xprime upstream: no IGT tree")
         say("  skip ./xprime upstream: no IGT tree (see above)")
     else:
         tally.check(code == 0, "./xprime upstream: every patch builds in IGT 2.5's tree, "
                     "IGT's checks pass")
+    print(steps.summary(lane))
     (run_dir / "check.json").write_text(json.dumps(
         {"passed": tally.passed, "failed": tally.failed, "skipped": tally.skipped}, indent=2))
 

@@ -22,12 +22,13 @@ import shlex
 import shutil
 import subprocess
 import tarfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import kbuild
 from .host import MIRROR, PrivateApt
-from .setup import REPO, SetupError, cached, key_of, say
+from .setup import REPO, SetupError, cache_dir, cached, file_digest, key_of, say
 from .session import UsageError, testplan_module
 from .sidroot import MOUNT_POINTS, SID_PACKAGES, debian_sid_root, in_root
 
@@ -38,11 +39,21 @@ BUILD_PACKAGES = ["flex", "bison", "libpciaccess-dev", "libkmod-dev", "libdw-dev
                   "zlib1g-dev", "liblzma-dev", "libpci-dev", "libudev-dev",
                   "libglib2.0-dev", "libunwind-dev", "python3-docutils",
                   # and for the project's own Debian package (harness/xprime/package.py)
-                  "build-essential", "dpkg-dev", "debhelper"]
+                  "build-essential", "dpkg-dev", "debhelper",
+                  # meson and debhelper's meson build compile through it when it
+                  # is installed: the same file built again is a cache hit
+                  "ccache"]
 MESON_OPTIONS = ["-Dtests=enabled", "-Doverlay=disabled", "-Dchamelium=disabled",
                  "-Dman=disabled", "-Ddocs=disabled", "-Drunner=disabled",
                  "-Dvalgrind=disabled"]
 INSIDE = "/xprime/upstream"     # the work directory, in the root
+CCACHE = "/xprime/ccache"       # ccache's directory (the xprime cache's), in the root
+# ccache replays a hit's compiler output, warnings included, so a warning in
+# the series' files still fails its patch.
+CCACHE_ENV = f"export CCACHE_DIR={CCACHE} CCACHE_MAXSIZE=2G; "
+# What the base tree (base_tree()) builds before the series: libigt, which
+# the first patch's build would otherwise compile whole (341 steps).
+BASE_TARGETS = ["lib/libigt.so.0"]
 EXIT_SKIP = 77                  # no tree to build in: neither a pass nor a failure
 
 # checkpatch's reports on the series that are upstream's own patterns (the
@@ -206,7 +217,13 @@ rather have them in a file of their own, say so.
 def build_root():
     """A Debian sid root with IGT's build dependencies, made once."""
     return debian_sid_root("igt-build-root", SID_PACKAGES + BUILD_PACKAGES,
-                           MOUNT_POINTS + [INSIDE.lstrip("/")])
+                           MOUNT_POINTS + [INSIDE.lstrip("/"), CCACHE.lstrip("/")])
+
+
+def ccache_dir():
+    path = cache_dir() / "ccache"
+    path.mkdir(exist_ok=True)
+    return path
 
 
 class Failure(Exception):
@@ -227,11 +244,14 @@ class Upstream:
         """@command in the build root, from the tree; its output in logs/@name."""
         log = self.log(name)
         log.unlink(missing_ok=True)
+        start = time.monotonic()
         try:
-            in_root(self.root, f"cd {INSIDE}/{self.tree.name} && {command}", log, what,
-                    binds={self.work: INSIDE})
+            in_root(self.root, f"{CCACHE_ENV}cd {INSIDE}/{self.tree.name} && {command}", log,
+                    what, binds={self.work: INSIDE, ccache_dir(): CCACHE})
         except SetupError:
             raise Failure(f"{what} failed; see {log}:\n" + tail(log)) from None
+        # What each step costs, for ./xprime check's breakdown.
+        say(f"  ({time.monotonic() - start:.1f} s) {what}")
         # The command's output (the log's first line is the command), without
         # the colours of gcc's -fdiagnostics-color=always (meson's default).
         out = log.read_text(errors="replace").split("\n", 2)[-1]
@@ -277,23 +297,72 @@ def unpack(source, work):
     if source.is_dir():
         shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".git", "build"))
     else:
-        unpacked = work / "unpack"
-        unpacked.mkdir()
-        untar = subprocess.run(["tar", "-xf", str(source), "-C", str(unpacked)],
-                               capture_output=True, text=True)
-        top = [p for p in unpacked.iterdir()]
-        if untar.returncode or len(top) != 1 or not (top[0] / "meson.build").exists():
-            raise UsageError(f"--igt-tree {source}: not an IGT source tarball (one top "
-                             "directory with a meson.build)"
-                             + (f": {untar.stderr.strip()}" if untar.returncode else ""))
-        top[0].rename(dest)
-        unpacked.rmdir()
+        untar(source, dest)
+    return make_repo(dest, source)
+
+
+def untar(source, dest):
+    """The tree of the release tarball @source, as @dest."""
+    unpacked = dest.parent / "unpack"
+    unpacked.mkdir()
+    proc = subprocess.run(["tar", "-xf", str(source), "-C", str(unpacked)],
+                          capture_output=True, text=True)
+    top = [p for p in unpacked.iterdir()]
+    if proc.returncode or len(top) != 1 or not (top[0] / "meson.build").exists():
+        raise UsageError(f"--igt-tree {source}: not an IGT source tarball (one top "
+                         "directory with a meson.build)"
+                         + (f": {proc.stderr.strip()}" if proc.returncode else ""))
+    top[0].rename(dest)
+    unpacked.rmdir()
+
+
+def make_repo(dest, source):
     if not (dest / "lib" / "igt_core.c").exists():
         raise UsageError(f"--igt-tree {source}: not an IGT tree (no lib/igt_core.c)")
     git(dest, "init", "-q")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", f"{source.name}, as given")
     return dest
+
+
+def base_tree(source, root):
+    """The tree of the tarball @source configured (MESON_OPTIONS) and its
+    BASE_TARGETS built in @root, made once per tarball, root and options:
+    upstream's own files, none of the series. Its build directory names the
+    paths of the root's INSIDE/igt, where every run's copy is."""
+    key = key_of(file_digest(source), str(root.resolve()), MESON_OPTIONS, BASE_TARGETS)
+    name = "igt-base-tree"
+
+    def build(tmp):
+        (tmp / "logs").mkdir()
+        base = Upstream(tmp, root, tree=tmp / "igt")
+        untar(source, base.tree)
+        if not (base.tree / "lib" / "igt_core.c").exists():
+            raise UsageError(f"--igt-tree {source}: not an IGT tree (no lib/igt_core.c)")
+        base.in_root("meson setup build " + " ".join(MESON_OPTIONS), "setup",
+                     "configuring IGT (meson setup, once per tarball)")
+        base.in_root(f"ninja -C build {' '.join(BASE_TARGETS)}", "build",
+                     "building upstream's libigt (once per tarball)")
+
+    tree = cached(name, key, build) / "igt"
+    # Older ones are of a root or a tarball gone by.
+    for old in cache_dir().glob(f"{name}-*"):
+        if old != tree.parent and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+    return tree
+
+
+def copy_base(source, root, work):
+    """A copy of base_tree() under @work as a git repository with one commit,
+    as unpack() makes it: mtimes kept, so that ninja rebuilds only what the
+    series changes (the build directory is ignored by git: meson's own
+    .gitignore in it)."""
+    dest = work / "igt"
+    proc = subprocess.run(["cp", "-a", "--reflink=auto", str(base_tree(source, root)),
+                           str(dest)], capture_output=True, text=True)
+    if proc.returncode:
+        raise SetupError(f"copying IGT's base tree: {proc.stderr.strip()}")
+    return make_repo(dest, source)
 
 
 # Applying a patch.
@@ -599,6 +668,9 @@ def check_old_headers(up, files):
                 at = args.index(flag)
                 args = args[:at] + args[at + 2:]
         args = [a for a in args if a != "-MD"]
+        # meson runs the compiler through ccache; the diagnostics need only it.
+        if os.path.basename(args[0]) == "ccache":
+            args = args[1:]
         lines.append(shlex.join(args[:1] + ["-isystem", f"{INSIDE}/linux-5.10/usr/include",
                                             "-fsyntax-only"] + args[1:]))
         wanted.remove(relative)
@@ -630,8 +702,10 @@ def checkpatch(up, patches):
     nothing but upstream's own patterns."""
     script = kbuild.debian_source() / "scripts" / "checkpatch.pl"
     options = (up.tree / ".checkpatch.conf").read_text().split()
+    start = time.monotonic()
     proc = subprocess.run(["perl", str(script), "--no-tree", *options, *map(str, patches)],
                           capture_output=True, text=True, cwd=up.work)
+    say(f"  ({time.monotonic() - start:.1f} s) checkpatch.pl")
     up.log("checkpatch").write_text(proc.stdout + proc.stderr)
     found = re.findall(r"^(\S+): (ERROR|WARNING|CHECK):(\w+): (.*)$", proc.stdout, re.M)
     others = [f for f in found if f[2] not in UPSTREAM_PATTERNS]
@@ -662,12 +736,19 @@ def run(args, new_run_dir):
     out = Path(args.out).resolve() if args.out else work / "series"
     up = Upstream(work, build_root())
     say(f"upstream: {source} into {work}")
-    up.tree = unpack(source, work)
-    base = git(up.tree, "rev-parse", "HEAD").strip()
     series_files = set()
     try:
-        up.in_root("meson setup build " + " ".join(MESON_OPTIONS), "setup",
-                   "configuring IGT (meson setup)")
+        start = time.monotonic()
+        if source.is_file():
+            up.tree = copy_base(source, up.root, work)
+            say(f"  ({time.monotonic() - start:.1f} s) IGT's tree, configured and libigt "
+                "built, copied from the cache")
+        else:
+            up.tree = unpack(source, work)
+            say(f"  ({time.monotonic() - start:.1f} s) unpacking the tree")
+            up.in_root("meson setup build " + " ".join(MESON_OPTIONS), "setup",
+                       "configuring IGT (meson setup)")
+        base = git(up.tree, "rev-parse", "HEAD").strip()
         for index, patch in enumerate(SERIES, 1):
             apply(up.tree, patch)
             series_files.update(patch.files())
