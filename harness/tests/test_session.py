@@ -65,15 +65,37 @@ class TestSavedState(unittest.TestCase):
         moved = [guest.Share(s.tag, Path("/elsewhere"), s.writable) for s in self.shares]
         self.assertEqual(first.path, self.state(moved).path)
 
-    def test_new_initramfs_new_state_and_the_old_one_gone(self):
-        first = self.state()
-        first.path.write_text("state")
-        first.drivers_file.write_text("card0=vgem\n")
-        (self.tmp / "initrd").write_text("another init")
-        second = self.state()
-        self.assertNotEqual(first.path, second.path)
-        self.assertFalse(first.path.exists())
-        self.assertFalse(first.drivers_file.exists())
+    def test_new_initramfs_new_state_the_oldest_gone(self):
+        states = []
+        for n in range(session.SAVED_STATES_KEPT + 1):
+            (self.tmp / "initrd").write_text(f"init {n}")
+            state = self.state()
+            state.path.write_text("state")
+            state.drivers_file.write_text("card0=vgem\n")
+            os.utime(state.path, (n, n))
+            states.append(state)
+        self.assertEqual(len({s.path for s in states}), len(states))
+        self.assertFalse(states[0].path.exists())
+        self.assertFalse(states[0].drivers_file.exists())
+        self.assertTrue(all(s.path.exists() for s in states[1:]))
+
+    def test_a_state_used_again_is_kept(self):
+        def initramfs(n):
+            (self.tmp / "initrd").write_text("init")
+            os.utime(self.tmp / "initrd", (n, n))
+        initramfs(100)
+        used = self.state()
+        used.path.write_text("state")
+        os.utime(used.path, (1, 1))
+        for n in range(session.SAVED_STATES_KEPT - 1):
+            initramfs(n)
+            self.state().path.write_text("state")
+        initramfs(100)
+        self.assertEqual(self.state().path, used.path)   # used again: the newest
+        for n in (200, 300):
+            initramfs(n)
+            self.state().path.write_text("state")
+        self.assertTrue(used.path.exists())
 
 
 class TestFilters(unittest.TestCase):

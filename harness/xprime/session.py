@@ -221,6 +221,8 @@ class Crash:
 # Bump when what guest/init does before "ready" changes in a way its inputs
 # below do not show.
 SAVED_STATE_FORMAT = 1
+# States kept per configuration (50-140 MB each).
+SAVED_STATES_KEPT = 3
 
 
 def saved_state(config, qemu, initrd, root_image, shares):
@@ -237,11 +239,17 @@ def saved_state(config, qemu, initrd, root_image, shares):
                  [(s.tag, s.writable) for s in shares])
     directory = cache_dir() / "saved-states"
     directory.mkdir(exist_ok=True)
-    # One state per configuration: older ones are of inputs gone by.
-    for old in directory.glob(f"{config.name}-*.state"):
-        if old.name != f"{config.name}-{key}.state":
-            guest.Snapshot(old).discard()
-    return guest.Snapshot(directory / f"{config.name}-{key}.state")
+    mine = directory / f"{config.name}-{key}.state"
+    if mine.exists():
+        mine.touch()
+    # A few states per configuration, the most recently used: checkouts with
+    # another guest/init (a branch, a clone of main) take turns without
+    # booting afresh each time; older ones are of inputs gone by.
+    others = sorted((p for p in directory.glob(f"{config.name}-*.state") if p != mine),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in others[SAVED_STATES_KEPT - 1:]:
+        guest.Snapshot(old).discard()
+    return guest.Snapshot(mine)
 
 
 class Guest:
