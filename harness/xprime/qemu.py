@@ -29,7 +29,11 @@ BLOB_PATCHES = [REPO / "qemu" / "virtio-gpu-blob-memfd.patch",
                 REPO / "qemu" / "virtio-gpu-blob-migration.patch"]
 # Applied after PATCH in the virgl variant only: virtio-gpu-gl can then be
 # saved until the guest submits 3D commands, which it does not before "ready".
-VIRGL_PATCHES = [REPO / "qemu" / "virtio-gpu-gl-migration.patch"]
+# The virgl machine is also the only one with a display that refreshes while
+# a saved state loads (gtk; the others have none), which vmware-svga did not
+# survive: vmware-svga-incoming-refresh.patch.
+VIRGL_PATCHES = [REPO / "qemu" / "vmware-svga-incoming-refresh.patch",
+                 REPO / "qemu" / "virtio-gpu-gl-migration.patch"]
 DEVICES = REPO / "qemu" / "x86_64-devices.mak"
 SOURCE_SUITE = "bookworm"
 CONFIGURE = ["--target-list=x86_64-softmmu", "--without-default-features",
