@@ -22,11 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+# A CPU that spins: the soft-lockup watchdog's report, or RCU's, by the CPU
+# itself or by another ("detected stalls on CPUs/tasks").
+LOCKUP = re.compile(r"watchdog: BUG: soft lockup|rcu: INFO: rcu_\w+ (self-)?detected "
+                    r"(expedited )?stall")
 # The kernel's own words for the start of a report, and for "this boot is over".
 REPORT_START = re.compile(
     r"(BUG: |general protection fault|kernel BUG at|Oops: |"
-    r"INFO: task .* blocked for more than|watchdog: BUG: soft lockup|"
-    r"rcu: INFO: rcu_\w+ (self-)?detected (expedited )?stall)")
+    r"INFO: task .* blocked for more than|" + LOCKUP.pattern + ")")
 PANIC = re.compile(r"Kernel panic - not syncing")
 REPORT_PRELUDE = re.compile(r"^(BUG: |#PF: |PGD |general protection fault|kernel BUG at|"
                             r"Oops: |stack segment: |invalid opcode: )")
