@@ -39,10 +39,11 @@ class TestCosts(unittest.TestCase):
             os.environ["XPRIME_CACHE"] = tmp
             try:
                 schedule.remember("debian-6.12", boots, ["igt@prime_cross@import",
-                                                         "igt@vmwgfx/vmw_prime"], [])
+                                                         "igt@vmwgfx/vmw_prime"])
                 self.assertEqual(schedule.known_costs("debian-6.12"),
                                  {"igt@vmwgfx/vmw_prime": 1.0})
-                schedule.remember("debian-6.12", boots, [], ["prime_cross", "vmwgfx/vmw_prime"])
+                schedule.remember("debian-6.12", boots, ["igt@prime_cross",
+                                                         "igt@vmwgfx/vmw_prime"])
                 self.assertEqual(json.loads((Path(tmp) / "test-costs" / "debian-6.12.json")
                                             .read_text()),
                                  {"igt@prime_cross": 3.0, "igt@vmwgfx/vmw_prime": 1.0})
@@ -104,7 +105,7 @@ class TestRunWork(unittest.TestCase):
             plain = SimpleNamespace(virgl=False, blob=False)
             work = [(SimpleNamespace(name="one"), plain, run_dir, ["prime_cross", "vgem_basic"]),
                     (SimpleNamespace(name="broken"), plain, run_dir, ["prime_sync", "vgem_basic"])]
-            joined = cli.run_work(work, 2, run_one)
+            joined = cli.run_work(work, 2, run_one, session.all_tests())
             self.assertEqual(len(ran), 4)
             self.assertTrue(all(index in (1, 2) for _, index, _ in ran))
             one, errors = joined[0]

@@ -127,14 +127,19 @@ def default_jobs():
     return max(1, min(cores, available // (3 << 19)))
 
 
-def split_work(work, jobs, all_lines):
+def test_list(filters, tests):
+    """The test-list lines of @filters, or of every test of @tests."""
+    return session.resolve_filters(filters, tests) or [f"igt@{t}" for t in tests]
+
+
+def split_work(work, jobs, tests):
     """@work's (configuration, place) runs in parts for @jobs guests side by
     side (schedule.split), the costliest first: [(run, part lines, part
     index or None)]. A run whose tests make one part stays whole."""
     parts = []
     for order, run in enumerate(work):
         kern, machine, _, filters = run
-        lines = session.resolve_filters(filters, session.all_tests()) if filters else all_lines
+        lines = test_list(filters, tests)
         costs = schedule.known_costs(config_name(kern, machine))
         split = schedule.split(lines, costs, jobs)
         if len(split) == 1:
@@ -146,13 +151,13 @@ def split_work(work, jobs, all_lines):
     return [(run, mine, index) for _, _, run, mine, index in parts]
 
 
-def run_work(work, jobs, run_one):
+def run_work(work, jobs, run_one, tests):
     """Run @work, @jobs guests at a time, by run_one(kern, machine, where,
-    filters, part). Returns, for each run of @work, (its Outcome or None,
-    the SetupErrors of its parts); a run split in parts (split_work) is
-    joined again (session.merge_parts)."""
-    all_lines = [f"igt@{t}" for t in session.all_tests()]
-    pieces = (split_work(work, jobs, all_lines) if jobs > 1
+    filters, part); @tests, the tests a run without filters runs. Returns,
+    for each run of @work, (its Outcome or None, the SetupErrors of its
+    parts); a run split in parts (split_work) is joined again
+    (session.merge_parts)."""
+    pieces = (split_work(work, jobs, tests) if jobs > 1
               else [(run, None, None) for run in work])
     numbers = {id(run): itertools.count(1) for run in work}
 
@@ -255,7 +260,8 @@ def new_run_dir(label=None):
 
 def cmd_run(args):
     # Bad input is refused before minutes of set-up, not after.
-    lines = session.resolve_filters(args.filters, session.all_tests())
+    known_tests = session.all_tests()
+    lines = session.resolve_filters(args.filters, known_tests)
     session.check_names(lines)
     if args.jobs < 1:
         raise session.UsageError(f"--jobs {args.jobs}: must be 1 or more")
@@ -283,13 +289,13 @@ def cmd_run(args):
     work = [(kern, machine, where, args.filters)
             for where in places for kern, machine in runs]
     if shard:
-        work = shard_work(work, lines or [f"igt@{t}" for t in session.all_tests()], *shard)
+        work = shard_work(work, test_list(args.filters, known_tests), *shard)
         if not work:
             raise session.UsageError(f"--shard {args.shard}: this shard has no work "
                                      "(fewer tests and configurations than shards)")
     for where in places:
         where.mkdir(exist_ok=True)
-    outcomes = run_work(work, args.jobs, run_one)
+    outcomes = run_work(work, args.jobs, run_one, known_tests)
     results, texts, broken, missing = [], [], [], set()
     expected_of = {config_name(k, m): e for (k, m), e in zip(runs, expectations)}
     for (kern, machine, where, filters), (outcome, errors) in zip(work, outcomes):
@@ -298,12 +304,11 @@ def cmd_run(args):
         broken += [f"== {label}: not run to the end: {err}" for err in errors]
         if outcome is None:
             continue
+        asked = session.resolve_filters(filters, known_tests)
         schedule.remember(config_name(kern, machine), outcome.boots,
-                          session.resolve_filters(filters, session.all_tests()),
-                          session.all_tests())
+                          asked or test_list((), known_tests))
         tests = report.load_results(outcome)
-        missing.update(session.unmatched(
-            session.resolve_filters(filters, session.all_tests()), tests))
+        missing.update(session.unmatched(asked, tests))
         verdict = expect.compare(tests, [dataclasses.replace(e, used=0) for e in expected])
         results.append((outcome, verdict))
         texts.append("\n".join([report.summary(outcome),
@@ -580,10 +585,11 @@ def parser():
     run.add_argument("--repeat", type=int, default=1, metavar="N",
                      help="run everything N times and show each result's distribution "
                           "(default: 1)")
-    run.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
+    jobs = default_jobs()
+    run.add_argument("--jobs", type=int, default=jobs, metavar="N",
                      help="guests at once, one virtual CPU each when more than 1, each "
                           "configuration's tests split among them (default: the host's "
-                          f"cores, as many as its memory holds guests: {default_jobs()} here)")
+                          f"cores, as many as its memory holds guests: {jobs} here)")
     run.set_defaults(func=cmd_run)
     bisect = sub.add_parser(
         "bisect", help="build and test a kernel tree, for git bisect run",

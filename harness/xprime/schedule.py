@@ -10,15 +10,12 @@ most of it); a test never run whole costs the median of the known ones.
 import json
 import re
 import statistics
-import threading
 
 from .setup import cache_dir
 
 # igt_runner's line for each job it starts: "[7.036551] [10/91] prime_cross (import)".
 JOB_LINE = re.compile(r"^\[\s*(\d+\.\d+)\] \[\d+/\d+\] (\S+)", re.M)
 TIMESTAMP = re.compile(r"^\[\s*(\d+\.\d+)\]", re.M)
-
-_remembering = threading.Lock()
 
 
 def test_of(line):
@@ -65,19 +62,17 @@ def known_costs(config_name):
         return {}
 
 
-def remember(config_name, boots, lines, all_tests):
-    """Keep the costs of the tests that @boots ran whole: every test when
-    @lines (the test list) is empty, else those it names as igt@test."""
-    whole = set(lines) if lines else {f"igt@{t}" for t in all_tests}
-    measured = {t: round(s, 1) for t, s in costs_of(boots).items() if t in whole}
+def remember(config_name, boots, lines):
+    """Keep the costs of the tests that @boots ran whole: those that @lines
+    (the test list) names as igt@test."""
+    measured = {t: round(s, 1) for t, s in costs_of(boots).items() if t in set(lines)}
     if not measured:
         return
-    with _remembering:
-        costs = known_costs(config_name)
-        costs.update(measured)
-        path = _path(config_name)
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(json.dumps(costs, indent=1, sort_keys=True) + "\n")
+    costs = known_costs(config_name)
+    costs.update(measured)
+    path = _path(config_name)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(costs, indent=1, sort_keys=True) + "\n")
 
 
 def split(lines, costs, parts):
@@ -88,8 +83,7 @@ def split(lines, costs, parts):
     per_test = {}
     for line in lines:
         per_test[test_of(line)] = per_test.get(test_of(line), 0) + 1
-    known = [c for c in costs.values()]
-    default = statistics.median(known) if known else 1.0
+    default = statistics.median(costs.values()) if costs else 1.0
 
     def cost(line):
         return costs.get(test_of(line), default) / per_test[test_of(line)]
