@@ -354,11 +354,13 @@ def merge_parts(parts):
         for other in found[1:]:
             data["tests"].update(other["tests"])
             data.setdefault("runtimes", {}).update(other.get("runtimes", {}))
-            if "time_elapsed" in data and "time_elapsed" in other:
-                data["time_elapsed"]["start"] = min(data["time_elapsed"]["start"],
-                                                    other["time_elapsed"]["start"])
-                data["time_elapsed"]["end"] = max(data["time_elapsed"]["end"],
-                                                  other["time_elapsed"]["end"])
+            # The run's span: igt_results leaves out the end of a run that a
+            # crash ended before its last job wrote endtime.txt.
+            span, more = data.setdefault("time_elapsed", {}), other.get("time_elapsed", {})
+            for key, pick in (("start", min), ("end", max)):
+                times = [s[key] for s in (span, more) if key in s]
+                if times:
+                    span[key] = pick(times)
         data["merged_from"] = [str(part.results) for part in parts]
         recount_totals(data)
         (outcome.results / "results.json").write_text(json.dumps(data, indent=2))
