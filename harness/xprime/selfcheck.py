@@ -144,9 +144,10 @@ def child(job, run_dir, *args):
     raise ValueError(job)
 
 
-# The stall integration's guest spins for the 20 s the kernel takes to see
-# the lockup, by the clock, however much CPU it gets: at a lower priority,
-# the other steps have the cores meanwhile.
+# The stall integration's guest spins until the kernel sees the lockup (2 s
+# by the clock: the subtest sets the watchdog's threshold to 1 s), however
+# much CPU it gets: at a lower priority, the other steps have the cores
+# meanwhile.
 STALL_NICE = 5
 
 
