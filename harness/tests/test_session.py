@@ -1,5 +1,6 @@
 """Filters, names and the results.json bookkeeping of a run."""
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -78,6 +79,18 @@ class TestSavedState(unittest.TestCase):
         self.assertFalse(states[0].path.exists())
         self.assertFalse(states[0].drivers_file.exists())
         self.assertTrue(all(s.path.exists() for s in states[1:]))
+
+    def test_a_configuration_named_alike_keeps_its_states(self):
+        config = self.config
+        self.config = dataclasses.replace(config, name="k-virgl")
+        virgl = self.state()
+        virgl.path.write_text("state")
+        os.utime(virgl.path, (1, 1))
+        self.config = config
+        for n in range(session.SAVED_STATES_KEPT + 1):
+            (self.tmp / "initrd").write_text(f"init {n}")
+            self.state().path.write_text("state")
+        self.assertTrue(virgl.path.exists())
 
     def test_a_state_used_again_is_kept(self):
         def initramfs(n):
