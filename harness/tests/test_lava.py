@@ -42,10 +42,6 @@ class TestLavaResults(unittest.TestCase):
         self.assertTrue(lava.CMDLINE.endswith(" xprime.lava"))
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 # igt_runner for guest/lava-tests: the results.json of $RESULTS in its output
 # directory (its last argument).
 FAKE_RUNNER = """#!/bin/sh
@@ -73,7 +69,8 @@ class TestLavaTests(unittest.TestCase):
             (tmp / "host-noise").write_text(
                 "".join(p.pattern + "\n" for p in session.HOST_NOISE))
             env = {**os.environ, "PATH": f"{tmp}:{os.environ['PATH']}",
-                   "RESULTS": str(tmp / "results.json"), "CASES": str(tmp / "cases")}
+                   "RESULTS": str(tmp / "results.json"), "CASES": str(tmp / "cases"),
+                   "TMPDIR": str(tmp)}
             proc = subprocess.run([str(lava.GUEST_TESTS), str(tmp / "test-list")], env=env,
                                   capture_output=True, text=True, check=True)
             return (tmp / "cases").read_text().splitlines(), proc.stderr
@@ -97,3 +94,7 @@ class TestLavaTests(unittest.TestCase):
             "result": "dmesg-warn", "dmesg": f"{NOISE}\n{OTHER}\n"}})
         self.assertEqual(cases, ["igt@prime_cross@import@vgem-to-vmwgfx --result fail"])
         self.assertIn("vgem_drv.c:1", stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
