@@ -65,7 +65,8 @@ def known_costs(config_name):
 def remember(config_name, boots, lines):
     """Keep the costs of the tests that @boots ran whole: those that @lines
     (the test list) names as igt@test."""
-    measured = {t: round(s, 1) for t, s in costs_of(boots).items() if t in set(lines)}
+    whole = set(lines)
+    measured = {t: round(s, 1) for t, s in costs_of(boots).items() if t in whole}
     if not measured:
         return
     costs = known_costs(config_name)

@@ -245,11 +245,11 @@ def saved_state(config, qemu, initrd, root_image, shares):
     # A few states per configuration, the most recently used: checkouts with
     # another guest/init (a branch, a clone of main) take turns without
     # booting afresh each time; older ones are of inputs gone by. Only this
-    # configuration's: debian-6.12-virgl-KEY.state is not debian-6.12's.
-    ours = re.compile(re.escape(config.name) + f"-[0-9a-f]{{{len(key)}}}\\.state")
-    others = sorted((p for p in directory.glob(f"{config.name}-*.state")
-                     if p != mine and ours.fullmatch(p.name)),
-                    key=lambda p: p.stat().st_mtime, reverse=True)
+    # configuration's, a key's length after its name: debian-6.12-virgl-KEY
+    # is not debian-6.12's.
+    ours = directory.glob(f"{config.name}-{'?' * len(key)}.state")
+    others = sorted((p for p in ours if p != mine), key=lambda p: p.stat().st_mtime,
+                    reverse=True)
     for old in others[SAVED_STATES_KEPT - 1:]:
         guest.Snapshot(old).discard()
     return guest.Snapshot(mine)

@@ -39,6 +39,14 @@ def say(msg):
 
 
 @contextlib.contextmanager
+def timed(what):
+    """Say what the block took once it is done (not when it raises)."""
+    start = time.monotonic()
+    yield
+    say(f"  ({time.monotonic() - start:.1f} s) {what}")
+
+
+@contextlib.contextmanager
 def locked(name):
     """Serialise set-up of one artefact between concurrent xprime processes."""
     lock_path = cache_dir() / f".{name}.lock"

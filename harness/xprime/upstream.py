@@ -22,13 +22,12 @@ import shlex
 import shutil
 import subprocess
 import tarfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import kbuild
 from .host import MIRROR, PrivateApt
-from .setup import REPO, SetupError, cache_dir, cached, file_digest, key_of, say
+from .setup import REPO, SetupError, cache_dir, cached, file_digest, key_of, say, timed
 from .session import UsageError, testplan_module
 from .sidroot import MOUNT_POINTS, SID_PACKAGES, debian_sid_root, in_root
 
@@ -244,14 +243,13 @@ class Upstream:
         """@command in the build root, from the tree; its output in logs/@name."""
         log = self.log(name)
         log.unlink(missing_ok=True)
-        start = time.monotonic()
         try:
-            in_root(self.root, f"{CCACHE_ENV}cd {INSIDE}/{self.tree.name} && {command}", log,
-                    what, binds={self.work: INSIDE, ccache_dir(): CCACHE})
+            # What each step costs, for ./xprime check's breakdown.
+            with timed(what):
+                in_root(self.root, f"{CCACHE_ENV}cd {INSIDE}/{self.tree.name} && {command}",
+                        log, what, binds={self.work: INSIDE, ccache_dir(): CCACHE})
         except SetupError:
             raise Failure(f"{what} failed; see {log}:\n" + tail(log)) from None
-        # What each step costs, for ./xprime check's breakdown.
-        say(f"  ({time.monotonic() - start:.1f} s) {what}")
         # The command's output (the log's first line is the command), without
         # the colours of gcc's -fdiagnostics-color=always (meson's default).
         out = log.read_text(errors="replace").split("\n", 2)[-1]
@@ -316,9 +314,13 @@ def untar(source, dest):
     unpacked.rmdir()
 
 
-def make_repo(dest, source):
-    if not (dest / "lib" / "igt_core.c").exists():
+def require_igt_tree(tree, source):
+    if not (tree / "lib" / "igt_core.c").exists():
         raise UsageError(f"--igt-tree {source}: not an IGT tree (no lib/igt_core.c)")
+
+
+def make_repo(dest, source):
+    require_igt_tree(dest, source)
     git(dest, "init", "-q")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", f"{source.name}, as given")
@@ -337,8 +339,7 @@ def base_tree(source, root):
         (tmp / "logs").mkdir()
         base = Upstream(tmp, root, tree=tmp / "igt")
         untar(source, base.tree)
-        if not (base.tree / "lib" / "igt_core.c").exists():
-            raise UsageError(f"--igt-tree {source}: not an IGT tree (no lib/igt_core.c)")
+        require_igt_tree(base.tree, source)
         base.in_root("meson setup build " + " ".join(MESON_OPTIONS), "setup",
                      "configuring IGT (meson setup, once per tarball)")
         base.in_root(f"ninja -C build {' '.join(BASE_TARGETS)}", "build",
@@ -702,10 +703,9 @@ def checkpatch(up, patches):
     nothing but upstream's own patterns."""
     script = kbuild.debian_source() / "scripts" / "checkpatch.pl"
     options = (up.tree / ".checkpatch.conf").read_text().split()
-    start = time.monotonic()
-    proc = subprocess.run(["perl", str(script), "--no-tree", *options, *map(str, patches)],
-                          capture_output=True, text=True, cwd=up.work)
-    say(f"  ({time.monotonic() - start:.1f} s) checkpatch.pl")
+    with timed("checkpatch.pl"):
+        proc = subprocess.run(["perl", str(script), "--no-tree", *options, *map(str, patches)],
+                              capture_output=True, text=True, cwd=up.work)
     up.log("checkpatch").write_text(proc.stdout + proc.stderr)
     found = re.findall(r"^(\S+): (ERROR|WARNING|CHECK):(\w+): (.*)$", proc.stdout, re.M)
     others = [f for f in found if f[2] not in UPSTREAM_PATTERNS]
@@ -725,8 +725,8 @@ def run(args, new_run_dir):
         print(f"upstream: skipped: no IGT tree: {source} does not exist "
               "(give --igt-tree DIR|TARBALL)")
         return EXIT_SKIP
-    if source.is_dir() and not (source / "lib" / "igt_core.c").exists():
-        raise UsageError(f"--igt-tree {source}: not an IGT tree (no lib/igt_core.c)")
+    if source.is_dir():
+        require_igt_tree(source, source)
     if source.is_file() and not tarfile.is_tarfile(source):
         raise UsageError(f"--igt-tree {source}: not a tarball (an IGT release's "
                          "igt-gpu-tools-X.Y.tar.xz, or a tree)")
@@ -738,14 +738,12 @@ def run(args, new_run_dir):
     say(f"upstream: {source} into {work}")
     series_files = set()
     try:
-        start = time.monotonic()
         if source.is_file():
-            up.tree = copy_base(source, up.root, work)
-            say(f"  ({time.monotonic() - start:.1f} s) IGT's tree, configured and libigt "
-                "built, copied from the cache")
+            with timed("IGT's tree, configured and libigt built, copied from the cache"):
+                up.tree = copy_base(source, up.root, work)
         else:
-            up.tree = unpack(source, work)
-            say(f"  ({time.monotonic() - start:.1f} s) unpacking the tree")
+            with timed("unpacking the tree"):
+                up.tree = unpack(source, work)
             up.in_root("meson setup build " + " ".join(MESON_OPTIONS), "setup",
                        "configuring IGT (meson setup)")
         base = git(up.tree, "rev-parse", "HEAD").strip()
