@@ -1,8 +1,10 @@
 """The newc cpio entries the kernel unpacks."""
 
+import os
 import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
 from xprime import initramfs, kernel
 
@@ -38,6 +40,25 @@ class TestModuleOrder(unittest.TestCase):
             k = kernel.Kernel("test", tmp)
             order = [p.name for p in k.module_deps(["erofs"])]
         self.assertEqual(order, ["crc32c_generic.ko.xz", "libcrc32c.ko.xz", "erofs.ko.xz"])
+
+
+@unittest.skipUnless(initramfs.BUSYBOX.exists(), "no /bin/busybox (busybox-static)")
+class TestCachedInitramfs(unittest.TestCase):
+    def test_a_made_initramfs_is_found_without_reading_the_module_lists(self):
+        with tempfile.TemporaryDirectory() as tmp, \
+                mock.patch.dict(os.environ, {"XPRIME_CACHE": str(Path(tmp) / "cache")}):
+            mods = Path(tmp) / "kernel" / "modules" / "6.12.0"
+            mods.mkdir(parents=True)
+            names = ["virtio_blk", "erofs", "9p", "9pnet_virtio", "vgem"]
+            (mods / "modules.dep").write_text("".join(f"{n}.ko:\n" for n in names))
+            for name in names:
+                (mods / f"{name}.ko").write_bytes(b"\x7fELF")
+            made = initramfs.initramfs_for(kernel.Kernel("test", Path(tmp) / "kernel"))
+            self.assertIn(b"modules/vgem.ko", made.read_bytes())
+            # Every later run finds it by the kernel's directory alone.
+            (mods / "modules.dep").unlink()
+            found = initramfs.initramfs_for(kernel.Kernel("test", Path(tmp) / "kernel"))
+            self.assertEqual(found, made)
 
 
 if __name__ == "__main__":

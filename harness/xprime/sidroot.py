@@ -73,7 +73,9 @@ def build_tests(root):
     log.unlink(missing_ok=True)
     setup = "" if (BUILD_DIR / "build.ninja").exists() else \
         f"meson setup --werror {GUEST_BUILD} {GUEST_SRC} && "
-    in_root(root, f"cd {GUEST_SRC} && {setup}meson compile -C {GUEST_BUILD}",
+    # ninja itself, not `meson compile`: build.ninja reconfigures when a
+    # meson.build changes, and meson's own start cost 0.5 s of every run.
+    in_root(root, f"cd {GUEST_SRC} && {setup}ninja -C {GUEST_BUILD}",
             log, "building the tests (meson, in the sid root)")
     return log
 
