@@ -45,6 +45,7 @@ class TestAnalyse(unittest.TestCase):
         self.assertEqual(result.culprit.name, "igt@prime_cross@import@vmwgfx-to-vgem")
         self.assertEqual(result.culprit.earlier_dynamics, ["vgem-to-vgem"])
         self.assertEqual(result.culprit.finished, {"vgem-to-vgem": "SUCCESS"})
+        self.assertEqual(result.culprit.durations, {"vgem-to-vgem": 0.1})
         self.assertTrue(result.oops.startswith("BUG: kernel NULL pointer dereference"))
         self.assertIn("vmw_gem_object_get_sg_table", result.oops)
         self.assertEqual(result.task, "prime_cross")

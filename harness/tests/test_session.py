@@ -243,7 +243,8 @@ class TestResults(unittest.TestCase):
         # before vmwgfx-to-vmwgfx oopsed.
         culprit = guest.Culprit("prime_cross", "import", "vmwgfx-to-vmwgfx",
                                 ["vgem-to-vgem", "vgem-to-vmwgfx"],
-                                {"vgem-to-vgem": "FAIL", "vgem-to-vmwgfx": "FAIL"})
+                                {"vgem-to-vgem": "FAIL", "vgem-to-vmwgfx": "FAIL"},
+                                {"vgem-to-vmwgfx": 0.25})
         outcome = session.Outcome(None, self.results, self.tmp)
         outcome.crashes.append(session.Crash(
             "igt@prime_cross@import@vmwgfx-to-vmwgfx", culprit, 4, "BUG: x"))
@@ -253,6 +254,8 @@ class TestResults(unittest.TestCase):
         self.assertEqual(tests["igt@prime_cross@import@vgem-to-vmwgfx"]["result"], "fail")
         self.assertIn("result from the kernel log",
                       tests["igt@prime_cross@import@vgem-to-vmwgfx"]["out"])
+        self.assertEqual(tests["igt@prime_cross@import@vgem-to-vmwgfx"]["time"],
+                         {"__type__": "TimeAttribute", "start": 0.0, "end": 0.25})
         # ... so the follow-up leaves it out.
         self.assertIn("!vgem-to-vmwgfx",
                       session.followup_pattern(outcome, "igt@prime_cross@import"))

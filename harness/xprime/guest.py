@@ -10,6 +10,7 @@ running.
 """
 
 import fcntl
+import itertools
 import json
 import os
 import re
@@ -53,7 +54,7 @@ TESTS_DONE = re.compile(r"^results: parsing output: ", re.M)
 PROGRESS = re.compile(r"\[IGT\] |xprime-guest: ")
 DRIVERS = re.compile(r"xprime-guest: drivers:(.*?)\r?$", re.M)
 TASK = re.compile(r"\bComm: (\S+)")
-KMSG_PREFIX = re.compile(r"^\[\s*\d+\.\d+\] ")
+KMSG_PREFIX = re.compile(r"^\[\s*(\d+\.\d+)\] ")
 
 
 @dataclass
@@ -537,7 +538,10 @@ def _tail(path, nbytes=8192):
 
 def analyse(console, ending, returncode, seconds):
     text = console.read_text(errors="replace") if console.exists() else ""
-    lines = [KMSG_PREFIX.sub("", l.rstrip("\r")) for l in text.splitlines()]
+    raw = [l.rstrip("\r") for l in text.splitlines()]
+    lines = [KMSG_PREFIX.sub("", l) for l in raw]
+    # Each line's kernel timestamp (None for the lines without one).
+    stamps = [float(m[1]) if m else None for m in map(KMSG_PREFIX.match, raw)]
     result = BootResult(console=console, ending=ending or "", seconds=seconds)
     job = [l for l in lines if l.startswith("xprime-guest: igt_runner exited")]
     if job:
@@ -549,7 +553,7 @@ def analyse(console, ending, returncode, seconds):
         result.oops = "\n".join(lines[report_at:end + 1])
         task = TASK.search(result.oops)
         result.task = task.group(1) if task else ""
-        result.culprit = culprit(lines[:report_at])
+        result.culprit = culprit(lines[:report_at], stamps)
     if not result.ending:
         if any(PANIC.search(l) for l in lines):
             result.ending = "panic"
@@ -559,7 +563,7 @@ def analyse(console, ending, returncode, seconds):
             result.ending = "qemu-failed"
             result.notes.append(f"QEMU exited {returncode} before the job finished")
     if result.ending == "watchdog" and result.culprit is None:
-        result.culprit = culprit(lines)
+        result.culprit = culprit(lines, stamps)
     return result
 
 
@@ -588,22 +592,29 @@ class Culprit:
     # (SUCCESS, FAIL, SKIP). igt_runner may not have recorded them when the
     # kernel went down a moment later.
     finished: dict = field(default_factory=dict)
+    # Their durations in seconds, from the console's timestamps of libigt's
+    # start and end lines (igt_runner would have taken them from the test's
+    # output).
+    durations: dict = field(default_factory=dict)
 
     @property
     def name(self):
         return "@".join(["igt", self.binary, self.subtest] + ([self.dynamic] if self.dynamic else []))
 
 
-def culprit(lines):
-    """The last subtest started in @lines, or None."""
-    found = None
-    for line in lines:
+def culprit(lines, stamps=()):
+    """The last subtest started in @lines (@stamps: their kernel timestamps,
+    where known), or None."""
+    found, started = None, None
+    for line, stamp in itertools.zip_longest(lines, stamps[:len(lines)]):
         if IGT_EXECUTING.search(line):
             found = None
             continue
         done = IGT_FINISHED.search(line)
         if done and found and found.binary == done["test"] and done["name"] == found.dynamic:
             found.finished[done["name"]] = done["result"]
+            if stamp is not None and started is not None:
+                found.durations[done["name"]] = round(stamp - started, 6)
             continue
         m = IGT_START.search(line)
         if not m:
@@ -614,4 +625,5 @@ def culprit(lines):
             if found.dynamic:
                 found.earlier_dynamics.append(found.dynamic)
             found.dynamic = m["name"]
+            started = stamp
     return found

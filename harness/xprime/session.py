@@ -503,6 +503,10 @@ def record_finished(outcome):
                         f"{dynamic}, {word}\"): igt_runner had not recorded it when "
                         f"{crash.name} took the kernel down (boot {crash.boot}, "
                         f"console-boot{crash.boot}.log)\n")}
+            if dynamic in crash.culprit.durations:
+                # As igt_runner records a dynamic subtest's time.
+                data["tests"][key]["time"] = {"__type__": "TimeAttribute", "start": 0.0,
+                                              "end": crash.culprit.durations[dynamic]}
             changed = True
     if changed:
         path.write_text(json.dumps(data, indent=2))
