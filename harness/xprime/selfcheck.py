@@ -176,41 +176,33 @@ class Beside(threading.Thread):
 
 class HostLane(threading.Thread):
     """The check's host jobs (the package, the unit tests, the series in
-    IGT's tree) in child processes while the guests run: @stages one after
-    the other, the (job, args) of a stage at once. Each job's output is
-    shown, and its verdict taken, where its step comes."""
+    IGT's tree), one after the other in child processes while the guests
+    run: a guest keeps one of the 2 cores busy, they the other. Each job's
+    output is shown, and its verdict taken, where its step comes."""
 
-    def __init__(self, run_dir, stages):
+    def __init__(self, run_dir, jobs):
         super().__init__(daemon=True)
-        self.run_dir, self.stages = run_dir, stages
-        self.jobs = [job for stage in stages for job, _ in stage]
-        self.name = ", then ".join(" and ".join(job for job, _ in stage) for stage in stages)
-        self.done = {job: threading.Event() for job in self.jobs}
+        self.run_dir, self.jobs = run_dir, jobs
+        self.name = ", then ".join(job for job, _ in jobs)
+        self.done = {job: threading.Event() for job, _ in jobs}
         self.code, self.took = {}, {}
 
     def log(self, job):
         return self.run_dir / f"{job}.log"
 
     def run(self):
-        for stage in self.stages:
-            threads = [threading.Thread(target=self.run_job, args=job) for job in stage]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-
-    def run_job(self, job, args):
-        start = time.monotonic()
-        try:
-            with open(self.log(job), "w") as out:
-                self.code[job] = subprocess.run(
-                    [sys.executable, "-u", "-c", CHILD, job, str(self.run_dir), *args],
-                    cwd=REPO / "harness", stdout=out, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL).returncode
-        except OSError as err:
-            self.code[job] = f"not started: {err}"
-        self.took[job] = time.monotonic() - start
-        self.done[job].set()
+        for job, args in self.jobs:
+            start = time.monotonic()
+            try:
+                with open(self.log(job), "w") as out:
+                    self.code[job] = subprocess.run(
+                        [sys.executable, "-u", "-c", CHILD, job, str(self.run_dir), *args],
+                        cwd=REPO / "harness", stdout=out, stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL).returncode
+            except OSError as err:
+                self.code[job] = f"not started: {err}"
+            self.took[job] = time.monotonic() - start
+            self.done[job].set()
 
     def result(self, job):
         """Wait for @job; print its output; its exit code."""
@@ -219,7 +211,7 @@ class HostLane(threading.Thread):
         return self.code[job]
 
     def times(self):
-        return [(job, self.took[job]) for job in self.jobs if job in self.took]
+        return [(job, self.took[job]) for job, _ in self.jobs if job in self.took]
 
 
 class Tally:
@@ -239,11 +231,8 @@ def run(args):
     steps.start_step("set-up: host packages, sid root, root image, build (meson), QEMU")
     env = Environment()
     run_dir = new_run_dir("check")
-    # The unit tests beside the package: the series' builds at the end are
-    # mostly meson's reconfiguring, one core's work, so the lane's end is
-    # the check's.
-    lane = HostLane(run_dir, [[("package", [str(env.sid_root)]), ("unit", [])],
-                              [("upstream", [])]])
+    lane = HostLane(run_dir, [("package", [str(env.sid_root)]), ("unit", []),
+                              ("upstream", [])])
     lane.start()
     stall = Beside(lambda: env.run(kbuild.source_twin(STALL_KERNEL), run_dir, STALL_FILTERS,
                                    extra_tests=SELFTEST), nice=STALL_NICE)
