@@ -538,10 +538,13 @@ def _tail(path, nbytes=8192):
 
 def analyse(console, ending, returncode, seconds):
     text = console.read_text(errors="replace") if console.exists() else ""
-    raw = [l.rstrip("\r") for l in text.splitlines()]
-    lines = [KMSG_PREFIX.sub("", l) for l in raw]
-    # Each line's kernel timestamp (None for the lines without one).
-    stamps = [float(m[1]) if m else None for m in map(KMSG_PREFIX.match, raw)]
+    # Each line without its kernel timestamp, and the timestamp beside it
+    # (None for the lines without one).
+    lines, stamps = [], []
+    for raw in text.splitlines():
+        m = KMSG_PREFIX.match(raw)
+        lines.append(raw[m.end():].rstrip("\r") if m else raw.rstrip("\r"))
+        stamps.append(float(m[1]) if m else None)
     result = BootResult(console=console, ending=ending or "", seconds=seconds)
     job = [l for l in lines if l.startswith("xprime-guest: igt_runner exited")]
     if job:
@@ -606,7 +609,7 @@ def culprit(lines, stamps=()):
     """The last subtest started in @lines (@stamps: their kernel timestamps,
     where known), or None."""
     found, started = None, None
-    for line, stamp in itertools.zip_longest(lines, stamps[:len(lines)]):
+    for line, stamp in zip(lines, itertools.chain(stamps, itertools.repeat(None))):
         if IGT_EXECUTING.search(line):
             found = None
             continue
