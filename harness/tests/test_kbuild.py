@@ -41,12 +41,12 @@ class TestTreeIdentity(unittest.TestCase):
             (tree / "Makefile").write_text("all:\n")
             git("add", "Makefile")
             git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x")
-            clean = kbuild.tree_identity(tree)
+            clean = kbuild.tree_contents(tree)
             self.assertEqual(clean[2], "clean")
             (tree / "Makefile").write_text("all: x\n")
-            edited = kbuild.tree_identity(tree)
+            edited = kbuild.tree_contents(tree)
             (tree / "new.c").write_text("int x;\n")
-            untracked = kbuild.tree_identity(tree)
+            untracked = kbuild.tree_contents(tree)
             self.assertEqual(len({str(clean), str(edited), str(untracked)}), 3)
 
 

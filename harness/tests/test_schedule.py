@@ -103,8 +103,10 @@ class TestRunWork(unittest.TestCase):
                 outcome.boots = [SimpleNamespace(console=Path(f"console-boot{number}.log"))]
                 return outcome
             plain = SimpleNamespace(virgl=False, blob=False)
-            work = [(SimpleNamespace(name="one"), plain, run_dir, ["prime_cross", "vgem_basic"]),
-                    (SimpleNamespace(name="broken"), plain, run_dir, ["prime_sync", "vgem_basic"])]
+            work = [(SimpleNamespace(name="one", identity="one"), plain, run_dir,
+                     ["prime_cross", "vgem_basic"]),
+                    (SimpleNamespace(name="broken", identity="broken"), plain, run_dir,
+                     ["prime_sync", "vgem_basic"])]
             joined = cli.run_work(work, 2, run_one, session.all_tests())
             self.assertEqual(len(ran), 4)
             self.assertTrue(all(index in (1, 2) for _, index, _ in ran))
@@ -118,3 +120,31 @@ class TestRunWork(unittest.TestCase):
             broken, errors = joined[1]
             self.assertEqual([str(e) for e in errors], ["no QEMU"])
             self.assertEqual(broken.results, run_dir / "broken")
+
+    def test_a_harness_exception_in_a_part_is_an_infrastructure_error(self):
+        from xprime import cli, session
+        with tempfile.TemporaryDirectory() as tmp:
+            run_dir = Path(tmp)
+
+            def run_one(kern, machine, where, filters, part):
+                if part.index == 2:
+                    raise FileNotFoundError("saved-states/x.state")
+                results = where / kern.name / f"part-{part.index}"
+                results.mkdir(parents=True)
+                (results / "results.json").write_text(json.dumps(
+                    {"tests": {f"{filters[0]}@x": {"result": "pass"}}}))
+                outcome = session.Outcome(SimpleNamespace(name=kern.name), results,
+                                          where / "logs" / kern.name)
+                outcome.boots = [SimpleNamespace(console=Path("console-boot1.log"))]
+                return outcome
+            work = [(SimpleNamespace(name="k", identity="k"),
+                     SimpleNamespace(virgl=False, blob=False), run_dir,
+                     ["prime_cross", "vgem_basic"])]
+            [(outcome, errors)] = cli.run_work(work, 2, run_one, session.all_tests())
+            self.assertEqual(len(json.loads((run_dir / "k" / "results.json").read_text())
+                                 ["tests"]), 1)     # the other part's result kept
+            [error] = errors
+            self.assertIn("internal error: FileNotFoundError: saved-states/x.state", str(error))
+            [log] = (run_dir / "logs" / "k").glob("harness-error-*.log")
+            self.assertIn("Traceback", log.read_text())
+            self.assertIn("raise FileNotFoundError", log.read_text())

@@ -57,9 +57,14 @@ class TestSavedState(unittest.TestCase):
     def tearDown(self):
         self.env.stop()
 
-    def state(self, shares=None):
-        return session.saved_state(self.config, self.qemu, self.tmp / "initrd",
-                                   self.tmp / "root.erofs", shares or self.shares)
+    def state(self, shares=None, keep=False):
+        """The saved state of these inputs, released (as a run that ended
+        leaves it) unless @keep."""
+        state = session.saved_state(self.config, self.qemu, self.tmp / "initrd",
+                                    self.tmp / "root.erofs", shares or self.shares)
+        if not keep:
+            state.release()
+        return state
 
     def test_same_inputs_same_state_other_share_paths_too(self):
         first = self.state()
@@ -82,7 +87,7 @@ class TestSavedState(unittest.TestCase):
 
     def test_a_configuration_named_alike_keeps_its_states(self):
         config = self.config
-        self.config = dataclasses.replace(config, name="k-virgl")
+        self.config = dataclasses.replace(config, name="k-virgl", identity="k-virgl")
         virgl = self.state()
         virgl.path.write_text("state")
         os.utime(virgl.path, (1, 1))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import (display, expect, guest, host, initramfs, kbuild, kernel, qemu, report,
                rootimage, schedule, session, sidroot)
-from .setup import REPO, SetupError, require_root, say
+from .setup import REPO, SetupError, cache_dir, internal_error, require_root, say
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 EXIT_BISECT_SKIP = 125     # git bisect run: this commit cannot be tested
@@ -79,11 +79,13 @@ class Environment:
         """@installed: a .deb of the tests; the guest's root has it installed
         and igt_runner runs the tests from where it put them. @part: a
         session.Part, when the configuration's tests are split over guests."""
-        config = session.Config(config_name(kern, machine), kern, machine)
+        config = session.Config(config_name(kern, machine), kern, machine,
+                                identity=config_identity(kern, machine))
         root_image = self.root_image
         if installed:
             root_image = rootimage.installed_root_image(self.sid_root, installed)
             config = dataclasses.replace(config, name=f"{config.name}-installed",
+                                         identity=f"{config.identity}-installed",
                                          test_root=session.INSTALLED_TESTS)
         with self.setting_up:
             build = (qemu.qemu(virgl=True) if machine.virgl
@@ -140,7 +142,7 @@ def split_work(work, jobs, tests):
     for order, run in enumerate(work):
         kern, machine, _, filters = run
         lines = test_list(filters, tests)
-        costs = schedule.known_costs(config_name(kern, machine))
+        costs = schedule.known_costs(config_identity(kern, machine))
         split = schedule.split(lines, costs, jobs)
         if len(split) == 1:
             parts.append((split[0][0], order, run, None, None))
@@ -155,8 +157,8 @@ def run_work(work, jobs, run_one, tests):
     """Run @work, @jobs guests at a time, by run_one(kern, machine, where,
     filters, part); @tests, the tests a run without filters runs. Returns,
     for each run of @work, (its Outcome or None, the SetupErrors of its
-    parts); a run split in parts (split_work) is joined again
-    (session.merge_parts)."""
+    parts, an unexpected exception's among them); a run split in parts
+    (split_work) is joined again (session.merge_parts)."""
     pieces = (split_work(work, jobs, tests) if jobs > 1
               else [(run, None, None) for run in work])
     numbers = {id(run): itertools.count(1) for run in work}
@@ -164,7 +166,12 @@ def run_work(work, jobs, run_one, tests):
     def run_piece(piece):
         (kern, machine, where, filters), lines, index = piece
         part = session.Part(index, numbers[id(piece[0])]) if index else None
-        return run_one(kern, machine, where, lines if part else filters, part)
+        try:
+            return run_one(kern, machine, where, lines if part else filters, part)
+        except Exception as err:     # noqa: BLE001: a harness bug loses no other's results
+            err = SetupError(internal_error(err, where / "logs" / config_name(kern, machine)))
+            say(f"error: {config_name(kern, machine)}: {err}")
+            return err
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         done = list(pool.map(run_piece, pieces))
     joined = []
@@ -179,10 +186,31 @@ def run_work(work, jobs, run_one, tests):
     return joined
 
 
+def machine_suffix(machine):
+    return "-virgl" if machine.virgl else "-blob" if machine.blob else ""
+
+
 def config_name(kern, machine):
     """debian-6.12, debian-6.12-blob or debian-6.12-virgl: names results and
     expectations."""
-    return kern.name + ("-virgl" if machine.virgl else "-blob" if machine.blob else "")
+    return kern.name + machine_suffix(machine)
+
+
+def config_identity(kern, machine):
+    """What keys a configuration's saved states and test costs in the cache:
+    as config_name, with the kernel's identity for its name."""
+    return kern.identity + machine_suffix(machine)
+
+
+def distinct_names(kernels):
+    """Two kernels of one name in a run (~/a/linux and ~/b/linux) are named
+    by their identities instead, so their results do not meet."""
+    identities = {}
+    for kern in kernels:
+        identities.setdefault(kern.name, set()).add(kern.identity)
+    for kern in kernels:
+        if len(identities[kern.name]) > 1:
+            kern.name = kern.identity
 
 
 def kernel_spec(spec):
@@ -239,6 +267,11 @@ def configurations(args):
     return [(kernel_spec(k), machines[m]) for k, m in pairs]
 
 
+# The run directories this process made: an internal error's traceback
+# goes to the newest.
+RUN_DIRS = []
+
+
 def new_run_dir(label=None):
     results = REPO / "results"
     results.mkdir(exist_ok=True)
@@ -251,10 +284,12 @@ def new_run_dir(label=None):
         except FileExistsError:     # another run started in the same second
             n += 1
             run_dir = results / f"{name}-{n}"
-    latest = results / "latest"
-    if latest.is_symlink() or latest.exists():
-        latest.unlink()
-    latest.symlink_to(name)
+    # Replaced in one step: runs side by side each point it at their own.
+    link = results / f".latest-{os.getpid()}-{threading.get_ident()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(run_dir.name)
+    os.replace(link, results / "latest")
+    RUN_DIRS.append(run_dir)
     return run_dir
 
 
@@ -271,6 +306,7 @@ def cmd_run(args):
     configs = configurations(args)
     env = Environment()
     kernels = {spec: kernel_for(spec) for spec, _ in configs}
+    distinct_names(kernels.values())
     runs = [(kernels[spec], machine) for spec, machine in configs]
     expectations = [expect.load(expect.path_for(config_name(k, m))) for k, m in runs]
     run_dir = new_run_dir()
@@ -305,7 +341,7 @@ def cmd_run(args):
         if outcome is None:
             continue
         asked = session.resolve_filters(filters, known_tests)
-        schedule.remember(config_name(kern, machine), outcome.boots,
+        schedule.remember(config_identity(kern, machine), outcome.boots,
                           asked or test_list((), known_tests))
         tests = report.load_results(outcome)
         missing.update(session.unmatched(asked, tests))
@@ -704,7 +740,12 @@ def main(argv=None):
         return EXIT_BISECT_ABORT if bisecting else EXIT_USAGE
     except SetupError as err:
         print(f"xprime: error: {err}", file=sys.stderr)
-        return EXIT_INFRA
+        return EXIT_BISECT_SKIP if bisecting else EXIT_INFRA
+    except Exception as err:     # noqa: BLE001: whatever it is, not a test's verdict
+        where = RUN_DIRS[-1] if RUN_DIRS else cache_dir() / "logs"
+        print(f"xprime: error: {internal_error(err, where)}", file=sys.stderr)
+        # git bisect run reads 1-127 but 125 as "bad": this commit is untested.
+        return EXIT_BISECT_SKIP if bisecting else EXIT_INFRA
     except KeyboardInterrupt:
         print("xprime: interrupted", file=sys.stderr)
         return 130

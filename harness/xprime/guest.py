@@ -101,8 +101,13 @@ class Machine:
 class Snapshot:
     """Where a guest's state at "ready" is kept: the drivers bound, no share
     mounted (a mounted virtio-9p share blocks migration). Saved by the first
-    boot that finds none, restored by the boots after it."""
+    boot that finds none, restored by the boots after it.
+
+    A run holds the states it uses (hold(): a shared lock on STATE.use) and
+    prunes only those no run holds (prune(): that lock exclusive), so runs
+    side by side never delete a state under each other."""
     path: Path
+    use: object = field(default=None, repr=False, compare=False)
 
     @property
     def saved(self):
@@ -112,9 +117,42 @@ class Snapshot:
     def drivers_file(self):
         return self.path.with_name(self.path.name + ".drivers")
 
+    def _sibling(self, suffix):
+        return self.path.with_name(self.path.name + suffix)
+
     def discard(self):
         self.path.unlink(missing_ok=True)
         self.drivers_file.unlink(missing_ok=True)
+
+    def hold(self):
+        """Mark the state in use until release(), whether it is saved yet or not."""
+        if self.use is None:
+            self.use = _locked_file(self._sibling(".use"), fcntl.LOCK_SH)
+
+    def release(self):
+        if self.use is not None:
+            self.use.close()
+            self.use = None
+
+    def touch(self):
+        """Mark the state as used now (pruning keeps the most recent)."""
+        try:
+            os.utime(self.path)
+        except FileNotFoundError:
+            pass
+
+    def prune(self):
+        """Delete the state unless a run holds it; True when deleted."""
+        use = _locked_file(self._sibling(".use"), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if use is None:
+            return False
+        with use:
+            self.discard()
+            # Holders and savers open these anew and check they are still
+            # the files named so (_locked_file), so they go too.
+            self._sibling(".lock").unlink(missing_ok=True)
+            self._sibling(".use").unlink(missing_ok=True)
+        return True
 
     def claim(self):
         """Wait while another boot (thread or process) is saving this state.
@@ -122,12 +160,30 @@ class Snapshot:
         boot the one to save it, to close once saved: guests of the same
         configuration side by side boot from the firmware once, not each."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(self.path.with_name(self.path.name + ".lock"), "w")
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock = _locked_file(self._sibling(".lock"), fcntl.LOCK_EX)
         if self.saved:
             lock.close()
             return None
         return lock
+
+
+def _locked_file(path, operation):
+    """@path opened and flock()ed with @operation, or None when LOCK_NB
+    found it taken. A lock file another process deletes and makes anew in
+    between is not the one locked: lock that one."""
+    while True:
+        f = open(path, "a")
+        try:
+            fcntl.flock(f, operation)
+        except BlockingIOError:
+            f.close()
+            return None
+        try:
+            if os.stat(path).st_ino == os.fstat(f.fileno()).st_ino:
+                return f
+        except FileNotFoundError:
+            pass
+        f.close()
 
 
 class HostChannel:
@@ -488,9 +544,12 @@ def _boot(qemu, machine, kernel, initrd, shares, console, progress_paths, stall_
     result = analyse(console, ending, proc.returncode, time.monotonic() - start)
     result.notes = notes + result.notes
     result.timing, result.restored = timing, restoring
-    drivers = (snapshot.drivers_file.read_text() if restoring and snapshot.drivers_file.exists()
-               else _drivers_line(console.read_text(errors="replace")
-                                  if console.exists() else ""))
+    drivers = _drivers_line(console.read_text(errors="replace") if console.exists() else "")
+    if restoring:
+        try:
+            drivers = snapshot.drivers_file.read_text()
+        except FileNotFoundError:
+            pass
     result.drivers = [pair.split("=", 1) for pair in drivers.split() if "=" in pair]
     (console.with_suffix(".timing.json")).write_text(json.dumps(
         {"restored": restoring, "ending": result.ending, **timing}, indent=1) + "\n")

@@ -108,7 +108,7 @@ def kconfig_symbols(tree):
     return names
 
 
-def tree_identity(tree):
+def tree_contents(tree):
     """What the source is: a git tree by HEAD and its uncommitted changes,
     anything else by its path (our unpacked Debian sources never change)."""
     if not (tree / ".git").exists():
@@ -133,8 +133,10 @@ def tree_identity(tree):
     return ["git", head, key_of(diff.hex()) if diff else "clean"]
 
 
-def built_kernel(source_tree, debug, name):
-    """A Kernel built from @source_tree with the project's config (+ debug)."""
+def built_kernel(source_tree, debug, name, identity=None):
+    """A Kernel built from @source_tree with the project's config (+ debug);
+    its build, lock and log are @identity's (default: @name)."""
+    identity = identity or name
     tree = Path(source_tree).resolve()
     if not (tree / "Makefile").exists() or not (tree / "Kconfig").exists():
         raise SetupError(f"{tree} is not a kernel source tree (no Makefile and Kconfig)")
@@ -142,14 +144,14 @@ def built_kernel(source_tree, debug, name):
         # Kbuild refuses O= builds of a tree configured in place.
         raise SetupError(f"{tree} has been configured in place; run 'make mrproper' there")
     fragment = fragment_text(debug)
-    key = key_of(tree_identity(tree), fragment, ARCH)
+    key = key_of(tree_contents(tree), fragment, ARCH)
     # Our own unpacked sources are built once, from cold; any other tree
     # (`git bisect run`) keeps its build directory, so a step is incremental.
     keep = not tree.is_relative_to(cache_dir().resolve())
     localversion = "-xprime-debug" if debug else "-xprime"
 
     def build(tmp):
-        log = cache_dir() / "logs" / f"kbuild-{name}.log"
+        log = cache_dir() / "logs" / f"kbuild-{identity}.log"
         log.unlink(missing_ok=True)
         if keep:
             objdir = cache_dir() / "kbuild" / f"{tree.name}-{key_of(str(tree), debug)}"
@@ -162,7 +164,7 @@ def built_kernel(source_tree, debug, name):
             install(objdir, tmp)
             shutil.rmtree(objdir)
 
-    return Kernel(name, cached(f"kernel-{name}", key, build))
+    return Kernel(name, cached(f"kernel-{identity}", key, build), identity)
 
 
 def compile_kernel(tree, objdir, fragment, localversion, log, name):
@@ -227,9 +229,12 @@ def source_twin(name):
 
 
 def tree_kernel(tree, debug):
-    """Any kernel source tree (`./xprime bisect`), built incrementally."""
+    """Any kernel source tree (`./xprime bisect`), built incrementally. It is
+    named by its directory's name, and known by its real path: ~/a/linux
+    and ~/b/linux are both "linux", never each other's build or state."""
     tree = Path(tree).resolve()
-    return built_kernel(tree, debug, f"{tree.name}{'-debug' if debug else ''}")
+    name = f"{tree.name}{'-debug' if debug else ''}"
+    return built_kernel(tree, debug, name, f"{name}-{key_of(str(tree))[:8]}")
 
 
 def prebuilt_kernel(bzimage, modules_dir=None):
@@ -262,7 +267,10 @@ def prebuilt_kernel(bzimage, modules_dir=None):
         unpack_kernel_tree(root, tmp)
         shutil.rmtree(root)
 
-    return Kernel(name, cached("kernel-prebuilt", key, build))
+    # Known by where it is: builds of one release in two trees are two
+    # kernels, a rebuild in place the same one (its saved states pruned).
+    identity = f"{name}-{key_of(str(bzimage), str(modules_dir))[:8]}"
+    return Kernel(name, cached(f"kernel-{identity}", key, build), identity)
 
 
 def is_bzimage(data):

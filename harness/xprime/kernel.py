@@ -26,8 +26,13 @@ DEBIAN_KERNELS = {
 
 
 class Kernel:
-    def __init__(self, name, path):
+    """@name is what a user reads (results, expectations); @identity, what
+    keys the cache, saved states, locks and logs: two kernels of one name
+    (two trees called linux, two builds of one release) never share them."""
+
+    def __init__(self, name, path, identity=None):
         self.name = name
+        self.identity = identity or name
         self.path = Path(path)
         self.vmlinuz = self.path / "vmlinuz"
         releases = [p.name for p in (self.path / "modules").iterdir()]

@@ -8,8 +8,10 @@ most of it); a test never run whole costs the median of the known ones.
 """
 
 import json
+import os
 import re
 import statistics
+import threading
 
 from .setup import cache_dir
 
@@ -73,7 +75,10 @@ def remember(config_name, boots, lines):
     costs.update(measured)
     path = _path(config_name)
     path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(costs, indent=1, sort_keys=True) + "\n")
+    # Replaced in one step: a run beside this one reads either file whole.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_text(json.dumps(costs, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)
 
 
 def split(lines, costs, parts):

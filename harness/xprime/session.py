@@ -44,6 +44,12 @@ class Config:
     # host makes to the checkout's build; INSTALLED_TESTS when the root image
     # has them installed as a CI machine would (rootimage.installed_root_image).
     test_root: str | None = None
+    # What keys its saved states and test costs in the cache (kernel.Kernel's
+    # identity with the machine's suffix); @name by default.
+    identity: str | None = None
+
+    def __post_init__(self):
+        self.identity = self.identity or self.name
 
 
 @dataclass
@@ -229,7 +235,9 @@ def saved_state(config, qemu, initrd, root_image, shares):
     """The Snapshot of @config's guest at "ready", kept in the cache across
     runs and named by all that makes that state: QEMU, the kernel, the
     initramfs (guest/init is in it), the root image, the machine and the
-    devices. The shares' host paths are not in it: nothing is mounted yet."""
+    devices. The shares' host paths are not in it: nothing is mounted yet.
+    It is held in use (guest.Snapshot.hold) until released: runs side by
+    side prune only the states no run holds."""
     def identity(path):
         stat = Path(path).stat()
         return [str(path), stat.st_size, stat.st_mtime_ns]
@@ -239,20 +247,24 @@ def saved_state(config, qemu, initrd, root_image, shares):
                  [(s.tag, s.writable) for s in shares])
     directory = cache_dir() / "saved-states"
     directory.mkdir(exist_ok=True)
-    mine = directory / f"{config.name}-{key}.state"
-    if mine.exists():
-        mine.touch()
+    mine = guest.Snapshot(directory / f"{config.identity}-{key}.state")
+    mine.hold()
+    mine.touch()
     # A few states per configuration, the most recently used: checkouts with
     # another guest/init (a branch, a clone of main) take turns without
     # booting afresh each time; older ones are of inputs gone by. Only this
     # configuration's, a key's length after its name: debian-6.12-virgl-KEY
     # is not debian-6.12's.
-    ours = directory.glob(f"{config.name}-{'?' * len(key)}.state")
-    others = sorted((p for p in ours if p != mine), key=lambda p: p.stat().st_mtime,
-                    reverse=True)
-    for old in others[SAVED_STATES_KEPT - 1:]:
-        guest.Snapshot(old).discard()
-    return guest.Snapshot(mine)
+    others = []
+    for path in directory.glob(f"{config.identity}-{'?' * len(key)}.state"):
+        try:
+            if path != mine.path:
+                others.append((path.stat().st_mtime, path))
+        except FileNotFoundError:   # pruned by another run meanwhile
+            pass
+    for _, old in sorted(others, reverse=True)[SAVED_STATES_KEPT - 1:]:
+        guest.Snapshot(old).prune()
+    return mine
 
 
 class Guest:
@@ -286,6 +298,8 @@ class Guest:
 
     def close(self):
         shutil.rmtree(self.job_dir, ignore_errors=True)
+        if self.snapshot:
+            self.snapshot.release()
 
     def boot(self, mode, results, logs, test_list):
         self.boots = next(self.numbers)

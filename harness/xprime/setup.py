@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import threading
 import time
+import traceback
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -132,6 +133,18 @@ def last_line(path):
         return lines[-1].strip() if lines else ""
     except OSError:
         return ""
+
+
+def internal_error(err, log_dir):
+    """The one line that says what an unexpected exception of the harness
+    was, its traceback written to a log in @log_dir (a harness bug, or a
+    race with another run: an infrastructure failure, never a test's)."""
+    log_dir = Path(log_dir)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"harness-error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    with open(log, "a") as out:
+        traceback.print_exception(err, file=out)
+    return f"internal error: {type(err).__name__}: {err} (traceback in {log})"
 
 
 def require_root():
