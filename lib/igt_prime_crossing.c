@@ -12,6 +12,7 @@
 
 #include "igt.h"
 #include "igt_pattern.h"
+#include "igt_dmabuf_info.h"
 #include "igt_prime_crossing.h"
 
 /**
@@ -309,12 +310,25 @@ void igt_prime_exporter_assert(struct igt_prime_crossing *c,
 
 /**
  * igt_prime_importer_dmabuf:
- * Returns: a new dma-buf fd, exported by the importer from the imported
- * object, readable and writable: the importer's side of the crossing.
+ * @c: a crossing whose import succeeded
+ *
+ * The importer's export of its import, readable and writable. It is the
+ * exporter's own dma-buf, as PRIME_HANDLE_TO_FD gives back the dma-buf an
+ * object was imported from (asserted, by inode, while the exporter's is
+ * open): what is read or written
+ * through it goes through the exporter's dma-buf ops, not the importer's.
+ *
+ * Returns: a new dma-buf fd.
  */
 int igt_prime_importer_dmabuf(const struct igt_prime_crossing *c)
 {
-	return prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
+	int fd = prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
+
+	/* Unless the exporter has closed its dma-buf since (c->dmabuf -1). */
+	igt_assert_f(c->dmabuf < 0 || igt_dmabuf_ino(fd) == igt_dmabuf_ino(c->dmabuf),
+		     "%s's export of its import is dma-buf %lu, not the imported %lu\n",
+		     c->importer->name, igt_dmabuf_ino(fd), igt_dmabuf_ino(c->dmabuf));
+	return fd;
 }
 
 /**

@@ -110,6 +110,14 @@ SERIES = [
           "diff PNGs under IGT_FRAME_DUMP_PATH, with the first differing offsets.\n"
           "lib/tests/igt_pattern checks the helpers without a device.",
           lib=("igt_pattern.c", "igt_pattern.h"), lib_tests=("igt_pattern",)),
+    Patch("lib/igt_dmabuf_info: Add a parser of debugfs' list of dma-bufs",
+          "dma_buf/bufinfo lists every dma-buf with its exporter, inode, fences\n"
+          "and attached devices. A test that checks its buffers are gone must\n"
+          "find them there by inode (exporters share names) and must not take\n"
+          "a device count for the buffer count, so the parser reads it all and\n"
+          "refuses text whose totals do not add up. lib/tests/igt_dmabuf_info\n"
+          "checks it on bufinfo text as Linux writes it.",
+          lib=("igt_dmabuf_info.c", "igt_dmabuf_info.h"), lib_tests=("igt_dmabuf_info",)),
     Patch("lib: Add dma-buf providers for vgem, virtio-gpu, vmwgfx, udmabuf and the system heap",
           "A provider makes a buffer and exports it as a dma-buf and, for DRM\n"
           "drivers, imports one: vgem and any dumb-buffer driver\n"
@@ -139,10 +147,12 @@ SERIES = [
           "zeroed.", tests=("prime_import",)),
     Patch("tests: Add content, lifetime and fence tests of every crossing",
           "prime_content: every CPU path of a crossing, in whole and in part,\n"
-          "from one page to 16 MiB; prime_lifetime: contents that outlive the\n"
-          "exporter and dma-bufs that do not leak; prime_sync: implicit fences of\n"
-          "the exporter seen by the importer, and a sync_file imported into the\n"
-          "exporter's dma-buf honoured (with libigt's dmabuf_*_sync_file()).",
+          "from one page to 16 MiB, and the bounds of its mappings;\n"
+          "prime_lifetime: contents that outlive the exporter and dma-bufs that\n"
+          "do not leak; prime_sync: read and write fences, alone and together,\n"
+          "from the exporter, from a sync_file imported into its dma-buf (with\n"
+          "libigt's dmabuf_*_sync_file()) and from the importer, each seen by\n"
+          "every wait on both sides as dma-resv's rules say.",
           tests=("prime_content", "prime_lifetime", "prime_sync")),
     Patch("tests/prime_device: Add virtio-gpu host-side copies of shared buffers",
           "The device of one side writes or reads the shared buffer with its own\n"
@@ -181,7 +191,8 @@ struct pages of an imported sg table is the bug CONFIG_DMABUF_DEBUG
 exposes, and what the content checks catch.
 
 The library comes first (dumb buffers that keep the errno, a pattern
-that encodes each pixel's position, the buffer providers, crossings),
+that encodes each pixel's position, debugfs' list of dma-bufs parsed
+whole, the buffer providers, crossings),
 then the tests. Each patch builds on its own.
 
 Tested in QEMU (TCG) guests with vmware-svga (patched so that vmwgfx
@@ -206,7 +217,7 @@ vmw_prime_scanout reads the screen back from the host over a serial
 port (lib/igt_host); without that port its subtests skip. Reviewers may
 prefer it to wait for a CRC source.
 
-Patch 3 appends the vmwgfx helpers to lib/igt_vmwgfx.[ch], which are
+Patch 4 appends the vmwgfx helpers to lib/igt_vmwgfx.[ch], which are
 GPL-2.0 OR MIT (Broadcom); the helpers are MIT, which lets them go under
 the file's dual licence with their own copyright line. If you would
 rather have them in a file of their own, say so.

@@ -52,6 +52,18 @@
  *	rectangle in place and its own pattern everywhere else.
  * Checks: partial write at an offset
  *
+ * SUBTEST: mmap-bounds
+ * Description: mmap() of the shared dma-buf one page longer than the
+ *	buffer, and of one page at its end, are refused (EINVAL); so is an
+ *	offset of the largest page-aligned off_t (EINVAL), and one that leaves
+ *	no room for the mapping below the top of the address range
+ *	(EOVERFLOW, the mm core's). An importer that maps its imports itself
+ *	(MODE_MAP_DUMB) refuses a mapping one page past the import's end
+ *	(EINVAL). Last, one page mapped at the buffer's last page reads the
+ *	exporter's pattern there, bracketed by DMA_BUF_SYNC_READ on that
+ *	partial mapping.
+ * Checks: mmap bounds: past the end refused, mmap bounds: the last page
+ *
  * SUBTEST: size-one-page
  * Description: A buffer of one page (1024x1): the exporter's pattern reads
  *	through the importer's dma-buf, the importer's back through the
@@ -75,12 +87,15 @@
  * Checks: many buffers at once
  */
 
+#include <errno.h>
+#include <inttypes.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
 
 #include "igt.h"
+#include "igt_dumb.h"
 #include "igt_pattern.h"
 #include "igt_prime_crossing.h"
 
@@ -191,6 +206,81 @@ static void test_partial_write(struct igt_prime_crossing *c, void *data)
 	pixman_image_unref(expected);
 }
 
+/* Asserts that mmap() of @fd refuses @len bytes at @offset with @err. */
+static void assert_map_refused(int fd, const char *what, uint64_t len, off_t offset, int err)
+{
+	void *ptr = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, offset);
+
+	if (ptr != MAP_FAILED)
+		munmap(ptr, len);
+	igt_assert_f(ptr == MAP_FAILED && errno == err,
+		     "%s: mmap of %" PRIu64 " bytes at 0x%llx: %s, expected %s\n", what, len,
+		     (unsigned long long)offset, ptr == MAP_FAILED ? igt_errno_name(errno) :
+		     "mapped", igt_errno_name(err));
+}
+
+/* The pixels of @seed's pattern in the page at @offset of @c's buffer. */
+static void assert_page(struct igt_prime_crossing *c, const uint32_t *page_ptr,
+			uint64_t offset, uint64_t page, uint32_t seed, const char *what)
+{
+	uint64_t wrong = 0, first = 0;
+
+	for (uint64_t at = offset; at < offset + page; at += 4) {
+		uint32_t x = (at % c->bo.stride) / 4, y = at / c->bo.stride;
+
+		if (x >= c->bo.width || y >= c->bo.height)
+			continue;
+		if (page_ptr[(at - offset) / 4] != igt_pattern_pixel(seed, x, y) && !wrong++)
+			first = at;
+	}
+	igt_assert_f(!wrong, "%s: %" PRIu64 " pixels of the page at 0x%" PRIx64
+		     " wrong, the first at 0x%" PRIx64 "\n", what, wrong, offset, first);
+}
+
+/* The mappings of dma-buf @fd past the buffer's end that mmap() refuses. */
+static void assert_dmabuf_bounds(struct igt_prime_crossing *c, int fd, const char *what)
+{
+	uint64_t page = sysconf(_SC_PAGESIZE);
+
+	assert_map_refused(fd, what, c->bo.size + page, 0, EINVAL);
+	assert_map_refused(fd, what, page, c->bo.size, EINVAL);
+	assert_map_refused(fd, what, page, INT64_MAX & ~(page - 1), EINVAL);
+	/* mmap_region()'s file_mmap_ok(): no room below the top. */
+	assert_map_refused(fd, what, 2 * page, -(off_t)page, EOVERFLOW);
+}
+
+static void test_mmap_bounds(struct igt_prime_crossing *c, void *data)
+{
+	uint64_t page = sysconf(_SC_PAGESIZE), last;
+	uint32_t *ptr;
+	int fd;
+
+	igt_assert_eq_u64(c->bo.size % page, 0);
+	last = c->bo.size - page;
+	igt_prime_exporter_fill(c, EXPORTER_SEED);
+	assert_dmabuf_bounds(c, c->dmabuf, "exporter's dma-buf");
+
+	if (c->importer->maps_imports && c->exporter != c->importer) {
+		int ret = __igt_dumb_map(c->importer_fd, c->imported, c->bo.size + page,
+					 PROT_READ, (void **)&ptr);
+
+		if (!ret)
+			munmap(ptr, c->bo.size + page);
+		igt_assert_f(ret == -EINVAL, "%s's mapping of its import, a page past its "
+			     "end: %s, expected EINVAL\n", c->importer->name,
+			     ret ? igt_errno_name(-ret) : "mapped");
+	}
+
+	/* The last page alone, synced as a part of the buffer. */
+	fd = igt_prime_importer_dmabuf(c);
+	ptr = igt_prime_dmabuf_map(fd, last, page, PROT_READ);
+	igt_prime_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+	assert_page(c, ptr, last, page, EXPORTER_SEED, "the last page of the dma-buf");
+	igt_prime_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+	munmap(ptr, page);
+	close(fd);
+}
+
 /* The exporter's pattern read by the importer, the importer's by the exporter. */
 static void test_round_trip(struct igt_prime_crossing *c, void *data)
 {
@@ -280,6 +370,11 @@ int igt_main()
 	igt_subtest_with_dynamic("partial-write")
 		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_partial_write,
 					    NULL);
+
+	igt_describe("Mappings of a shared buffer's dma-bufs past its end are "
+		     "refused, its last page reads right.");
+	igt_subtest_with_dynamic("mmap-bounds")
+		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_mmap_bounds, NULL);
 
 	for (int i = 0; i < ARRAY_SIZE(sizes); i++) {
 		igt_describe_f("Round trip through the importer's dma-buf with a "

@@ -80,12 +80,12 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/dma-buf.h>
 
 #include "igt.h"
+#include "igt_dmabuf_info.h"
 #include "igt_pattern.h"
 #include "igt_prime_crossing.h"
 
@@ -97,20 +97,12 @@ IGT_TEST_DESCRIPTION("Import semantics of vgem, virtio-gpu and vmwgfx for "
 
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 
-/* Two dma-buf fds are the same dma-buf when they share its file's inode. */
-static ino_t dmabuf_inode(int fd)
-{
-	struct stat st;
-
-	igt_assert_eq(fstat(fd, &st), 0);
-	return st.st_ino;
-}
-
 static void assert_same_dmabuf(int importer_fd, uint32_t handle, int dmabuf)
 {
 	int fd = prime_handle_to_fd(importer_fd, handle);
 
-	igt_assert_eq(dmabuf_inode(fd), dmabuf_inode(dmabuf));
+	/* Two dma-buf fds are the same dma-buf when they share its file's inode. */
+	igt_assert_eq_u64(igt_dmabuf_ino(fd), igt_dmabuf_ino(dmabuf));
 	close(fd);
 }
 
@@ -160,12 +152,16 @@ static int import_errno(int drm_fd, int fd)
 	return ret;
 }
 
-/* The importer still imports a buffer of its own after bad input. */
+/*
+ * The importer still imports a buffer of its own after bad input: in
+ * another file, since the file that exported it would answer from its own
+ * list of exports without importing anything.
+ */
 static void assert_still_imports(const struct igt_prime_provider *importer, int drm_fd)
 {
 	struct igt_prime_bo bo;
 	uint32_t handle = 0;
-	int dmabuf;
+	int dmabuf, other;
 
 	igt_prime_create(importer, drm_fd, WIDTH, HEIGHT, &bo);
 	if (!igt_prime_exports(importer)) {
@@ -175,8 +171,13 @@ static void assert_still_imports(const struct igt_prime_provider *importer, int 
 		return;
 	}
 	dmabuf = igt_prime_export(importer, drm_fd, &bo, true);
-	igt_assert_eq(__prime_fd_to_handle(drm_fd, dmabuf, &handle), 0);
-	igt_assert_eq_u32(handle, bo.handle);
+	other = igt_prime_drm_open(importer);
+	igt_assert_fd(other);
+	igt_assert_eq(__prime_fd_to_handle(other, dmabuf, &handle), 0);
+	igt_assert_neq_u32(handle, 0);
+	assert_same_dmabuf(other, handle, dmabuf);
+	gem_close(other, handle);
+	drm_close_driver(other);
 	close(dmabuf);
 	importer->destroy(drm_fd, &bo);
 }

@@ -32,16 +32,22 @@
  *
  * SUBTEST: no-leak
  * Description: Four rounds of create, export, import, re-export, map and
- *	close of everything leave the number of dma-bufs in
- *	/sys/kernel/debug/dma_buf/bufinfo where it was (releases deferred
- *	to a worker get 5 s).
- * Checks: dma-buf count after close
+ *	close of everything (export and close where the importer refuses the
+ *	buffer: its error path must not leak either). While a round's buffer
+ *	is shared,
+ *	/sys/kernel/debug/dma_buf/bufinfo lists its dma-buf (by inode, with
+ *	the importer's device attached when the importer is another driver);
+ *	once everything is closed it lists none of the test's dma-bufs
+ *	(releases deferred to a worker get 5 s). Other tests' buffers do not
+ *	count.
+ * Checks: the test's dma-bufs gone after close
  */
 
-#include <stdio.h>
+#include <inttypes.h>
 #include <unistd.h>
 
 #include "igt.h"
+#include "igt_dmabuf_info.h"
 #include "igt_prime_crossing.h"
 
 IGT_TEST_DESCRIPTION("Buffers shared between vgem, virtio-gpu, vmwgfx, udmabuf "
@@ -53,8 +59,6 @@ IGT_TEST_DESCRIPTION("Buffers shared between vgem, virtio-gpu, vmwgfx, udmabuf "
 
 #define EXPORTER_SEED	0x00c0ffeeu
 #define IMPORTER_SEED	0x00beef00u
-
-#define BUFINFO		"/sys/kernel/debug/dma_buf/bufinfo"
 
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 
@@ -102,50 +106,90 @@ static void test_exporter_closed(const struct igt_prime_provider *exporter,
 	drm_close_driver(c.importer_fd);
 }
 
-/* The "Total N objects" line that ends bufinfo. */
-static int dmabuf_count(void)
-{
-	char line[256];
-	int count = -1;
-	FILE *f = fopen(BUFINFO, "r");
+#define ROUNDS	4
 
-	igt_assert_f(f, "%s: %m\n", BUFINFO);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Total %d objects", &count) == 1)
-			break;
-	fclose(f);
-	igt_assert_f(count >= 0, "no total in %s\n", BUFINFO);
-	return count;
+/*
+ * Asserts that bufinfo lists the round's dma-buf @ino, a buffer of at
+ * least @size bytes, attached to the importer's device when the importer
+ * is another driver: the lookup that finds it gone later must be able to
+ * find it at all.
+ */
+static void assert_listed(const struct igt_prime_crossing *c, unsigned long ino)
+{
+	struct igt_dmabuf_list list;
+	const struct igt_dmabuf_info *info;
+
+	igt_dmabuf_info_read(&list);
+	info = igt_dmabuf_info_find(&list, ino);
+	igt_assert_f(info, "%s does not list the exported dma-buf (inode %lu) among its %d\n",
+		     IGT_DMABUF_BUFINFO, ino, list.count);
+	igt_assert_f(info->size >= c->bo.size, "dma-buf %lu: %" PRIu64 " bytes listed, %" PRIu64
+		     " exported\n", ino, info->size, c->bo.size);
+	if (c->exporter != c->importer)
+		igt_assert_f(info->attachments > 0,
+			     "dma-buf %lu, imported by %s: no device attached\n",
+			     ino, c->importer->name);
+	igt_dmabuf_info_free(&list);
+}
+
+/* How many of the @n dma-bufs @ino bufinfo still lists; igt_info()s each. */
+static int still_listed(const unsigned long *ino, int n, bool say)
+{
+	struct igt_dmabuf_list list;
+	int left = 0;
+
+	igt_dmabuf_info_read(&list);
+	for (int i = 0; i < n; i++) {
+		const struct igt_dmabuf_info *info = igt_dmabuf_info_find(&list, ino[i]);
+
+		if (!info)
+			continue;
+		left++;
+		if (say)
+			igt_info("still listed: dma-buf %lu, exporter %s, %" PRIu64
+				 " bytes, %ld file references, %d devices attached\n",
+				 info->ino, info->exporter, info->size, info->refs,
+				 info->attachments);
+	}
+	igt_dmabuf_info_free(&list);
+	return left;
 }
 
 static void test_no_leak(const struct igt_prime_provider *exporter,
 			 const struct igt_prime_provider *importer,
 			 int exporter_fd, void *data)
 {
-	int before = dmabuf_count(), after = -1;
+	/* Each round's dma-buf, also where the importer refused it. */
+	unsigned long ino[ROUNDS];
+	int n = 0, left;
 
-	for (int round = 0; round < 4; round++) {
+	for (int round = 0; round < ROUNDS; round++) {
 		struct igt_prime_crossing c = {
 			.exporter = exporter,
 			.importer = importer,
 			.exporter_fd = exporter_fd,
 		};
+		bool imported = igt_prime_crossing_begin(&c, WIDTH, HEIGHT);
 
-		if (igt_prime_crossing_begin(&c, WIDTH, HEIGHT)) {
+		if (c.dmabuf >= 0)
+			ino[n++] = igt_dmabuf_ino(c.dmabuf);
+		if (imported) {
 			igt_prime_exporter_fill(&c, EXPORTER_SEED + round);
 			assert_import_holds(&c, EXPORTER_SEED + round, "round");
+			assert_listed(&c, ino[n - 1]);
 		}
 		igt_prime_crossing_end(&c);
 	}
+	igt_require_f(n, "%s exports no dma-buf on this kernel: nothing to count\n",
+		      exporter->name);
 
-	/* Give releases deferred to a worker (TTM's delayed delete) 5 s. */
-	for (int tries = 0; tries < 50 && after != before; tries++) {
-		if (tries)
-			usleep(100 * 1000);
-		after = dmabuf_count();
-	}
-	igt_assert_f(after == before, "%d dma-bufs before, %d after everything closed\n",
-		     before, after);
+	/* Releases deferred to a worker (TTM's delayed delete) get 5 s. */
+	for (int tries = 0; (left = still_listed(ino, n, false)) && tries < 50; tries++)
+		usleep(100 * 1000);
+	if (left)
+		still_listed(ino, n, true);
+	igt_assert_f(!left, "%d of the %d dma-bufs of %d rounds still listed 5 s after "
+		     "everything was closed\n", left, n, ROUNDS);
 }
 
 int igt_main()
@@ -158,12 +202,13 @@ int igt_main()
 	igt_subtest_with_dynamic("exporter-closed")
 		igt_prime_for_each_pair(providers, test_exporter_closed, NULL);
 
-	igt_describe("Share and close everything four times: the dma-buf count "
-		     "in debugfs is back where it was.");
+	igt_describe("Share and close everything four times: debugfs lists each "
+		     "round's dma-buf while it is shared, and none of them once "
+		     "everything is closed.");
 	igt_subtest_with_dynamic("no-leak") {
-		igt_require_f(access(BUFINFO, R_OK) == 0,
+		igt_require_f(access(IGT_DMABUF_BUFINFO, R_OK) == 0,
 			      "%s not readable: debugfs not mounted or no CONFIG_DEBUG_FS\n",
-			      BUFINFO);
+			      IGT_DMABUF_BUFINFO);
 		igt_prime_for_each_pair(providers, test_no_leak, NULL);
 	}
 
