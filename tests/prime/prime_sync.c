@@ -67,7 +67,10 @@
  * Description: The importer's fences seen by the exporter's side: vgem
  *	attaches a read fence, then (the read fence signalled) a write fence,
  *	to its import of the buffer; each holds back the exporter's waits as
- *	it holds back the importer's.
+ *	it holds back the importer's. Only vgem here: virtio-gpu fences a
+ *	buffer through virgl's execbuffer, which imports no other driver's
+ *	buffer (ENODEV), and its 2D transfers are unfenced; vmwgfx fences
+ *	through SVGA3D commands, which vmware-svga here does not have.
  * Checks: importer's fences seen by the exporter
  */
 
