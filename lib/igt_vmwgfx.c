@@ -15,28 +15,44 @@
 #include "igt_vmwgfx.h"
 
 /**
+ * igt_vmwgfx_test_idle_for:
+ * @fd: a vmwgfx DRM fd
+ * @handle: a buffer of @fd, native or imported
+ * @write: grab it for writing (drm_vmw_synccpu_write), else for reading
+ *
+ * Whether the buffer's fences, implicit ones included, let the CPU access
+ * it as @write says, without blocking: a DRM_VMW_SYNCCPU grab with
+ * dontblock and allow_cs, which waits for fences only and needs no
+ * release. libigt's vmw_ioctl_syncforcpu() makes the same call but reports
+ * every -EBUSY on stderr, which a test that polls a busy buffer expects
+ * many times.
+ *
+ * Returns: 0 idle, -EBUSY busy, or another -errno.
+ */
+int igt_vmwgfx_test_idle_for(int fd, uint32_t handle, bool write)
+{
+	struct drm_vmw_synccpu_arg arg = {
+		.op = drm_vmw_synccpu_grab,
+		.flags = (write ? drm_vmw_synccpu_write : drm_vmw_synccpu_read) |
+			 drm_vmw_synccpu_dontblock | drm_vmw_synccpu_allow_cs,
+		.handle = handle,
+	};
+
+	return drmCommandWrite(fd, DRM_VMW_SYNCCPU, &arg, sizeof(arg)) ? -errno : 0;
+}
+
+/**
  * igt_vmwgfx_test_idle:
  * @fd: a vmwgfx DRM fd
  * @handle: a buffer of @fd, native or imported
  *
- * Whether the buffer's fences, implicit ones included, have all signalled,
- * without blocking: a DRM_VMW_SYNCCPU grab with dontblock and allow_cs,
- * which waits for fences only and needs no release. libigt's
- * vmw_ioctl_syncforcpu() makes the same call but reports every -EBUSY on
- * stderr, which a test that polls a busy buffer expects many times.
+ * igt_vmwgfx_test_idle_for() for reading.
  *
  * Returns: 0 idle, -EBUSY busy, or another -errno.
  */
 int igt_vmwgfx_test_idle(int fd, uint32_t handle)
 {
-	struct drm_vmw_synccpu_arg arg = {
-		.op = drm_vmw_synccpu_grab,
-		.flags = drm_vmw_synccpu_read | drm_vmw_synccpu_dontblock |
-			 drm_vmw_synccpu_allow_cs,
-		.handle = handle,
-	};
-
-	return drmCommandWrite(fd, DRM_VMW_SYNCCPU, &arg, sizeof(arg)) ? -errno : 0;
+	return igt_vmwgfx_test_idle_for(fd, handle, false);
 }
 
 const struct igt_prime_provider igt_prime_vmwgfx = {

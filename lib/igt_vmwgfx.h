@@ -10,8 +10,10 @@
 #ifndef IGT_VMWGFX_H
 #define IGT_VMWGFX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+int igt_vmwgfx_test_idle_for(int fd, uint32_t handle, bool write);
 int igt_vmwgfx_test_idle(int fd, uint32_t handle);
 
 #endif /* IGT_VMWGFX_H */

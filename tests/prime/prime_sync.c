@@ -24,8 +24,9 @@
  *	(POLLIN: may read, POLLOUT: may write; the importer's export of its
  *	import is the exporter's dma-buf), the sync_files
  *	DMA_BUF_IOCTL_EXPORT_SYNC_FILE gives for READ, WRITE and RW, and the
- *	drivers' own waits on either side (VIRTGPU_WAIT, vmwgfx's SYNCCPU:
- *	both wait for every fence; vgem has none). A driver without a wait of
+ *	drivers' own waits on either side (VIRTGPU_WAIT; vmwgfx's SYNCCPU,
+ *	grabbed for reading and for writing: both wait for every fence; vgem
+ *	has none). A driver without a wait of
  *	its own is named in the log; the rest is checked. The fences: a
  *	pending vgem fence (of a buffer of its own) added to the exporter's
  *	dma-buf as a sync_file with DMA_BUF_IOCTL_IMPORT_SYNC_FILE, READ (a
@@ -84,6 +85,7 @@
 #include "dmabuf_sync_file.h"
 #include "igt_vgem.h"
 #include "igt_prime_crossing.h"
+#include "igt_vmwgfx.h"
 
 IGT_TEST_DESCRIPTION("Read and write fences on buffers shared between vgem, "
 		     "virtio-gpu, vmwgfx, udmabuf and the system dma-heap hold "
@@ -171,6 +173,13 @@ static void assert_driver_waits(const struct igt_prime_provider *p, int fd,
 	igt_assert_f(ret == (h.writers ? -EBUSY : 0), "%s's wait (%s): %s, expected %s\n",
 		     p->name, side, ret == 0 ? "idle" : igt_errno_name(-ret),
 		     h.writers ? "EBUSY" : "idle");
+	if (p != &igt_prime_vmwgfx)
+		return;
+	/* SYNCCPU also takes the access: a write grab waits for every fence too. */
+	ret = igt_vmwgfx_test_idle_for(fd, handle, true);
+	igt_assert_f(ret == (h.writers ? -EBUSY : 0),
+		     "vmwgfx's SYNCCPU write grab (%s): %s, expected %s\n", side,
+		     ret == 0 ? "idle" : igt_errno_name(-ret), h.writers ? "EBUSY" : "idle");
 }
 
 /*
