@@ -2,9 +2,9 @@
 """Fails when the project defines a global symbol that libigt.so.0 exports.
 
 Such a symbol silently replaces libigt's own copy, also for libigt's internal
-calls (FACTS §3). The only allowed overlaps are libigt's data objects that the
-linker copies into an executable (COPY relocations: the jump buffers), and
-the test description that libigt looks up as a weak symbol.
+calls (symbol interposition). The only allowed overlaps are libigt's data
+objects that the linker copies into an executable (COPY relocations: the jump
+buffers), and the test description that libigt looks up as a weak symbol.
 
 Usage: check_symbol_clash.py OBJECT_OR_BINARY...
 The libigt checked is the one the first executable argument links against.

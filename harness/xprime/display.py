@@ -1,9 +1,10 @@
 """An X server without a screen, for QEMU's -display gtk,gl=on (virgl).
 
 virtio-gpu-gl-pci needs an OpenGL context on the host. Without a GPU, the one
-that works is GTK's EGL on Xvfb with Mesa's llvmpipe (FACTS §5). Xvfb picks
-its own free display number and reports it once it accepts connections
-(-displayfd); only holders of a cookie of our own may connect.
+that works is GTK's EGL on Xvfb with Mesa's llvmpipe (egl-headless finds no
+render node). Xvfb picks its own free display number and reports it once it
+accepts connections (-displayfd); only holders of a cookie of our own may
+connect.
 """
 
 import contextlib

@@ -3,7 +3,7 @@
 Each line names results (a glob over igt_runner's names) and what they are
 expected to be, with the reason:
 
-    igt@prime_cross@*@vmwgfx-to-vgem  crash  vmwgfx exports a VRAM BO ... (FACTS §6)
+    igt@prime_cross@*@vmwgfx-to-vgem  crash  vmwgfx exports a VRAM BO ...
 
 RESULT may list alternatives, "dmesg-warn|pass", for a warning that the
 kernel prints once per boot, in whichever subtest comes first.

@@ -25,7 +25,8 @@ HOST_PACKAGES = [
     "dpkg-dev", "seabios", "qemu-system-data",
     # The guest's userland: a read-only image of the sid root (rootimage.py).
     "erofs-utils",
-    # QEMU build (FACTS §5), plus virtfs for the results share.
+    # QEMU build (vmwgfx refuses stock vmware-svga), plus virtfs for the
+    # results share.
     "gcc", "ninja-build", "meson", "pkg-config", "libglib2.0-dev",
     "libpixman-1-dev", "libfdt-dev", "libcap-ng-dev", "libattr1-dev",
     # Kernel build (kbuild.py): kconfig's parsers, timeconst, objtool (ORC).
@@ -38,7 +39,7 @@ HOST_PACKAGES = [
 # Only for the virgl QEMU (qemu.qemu(virgl=True)), installed when it is first
 # asked for: virglrenderer, epoxy (OpenGL) and GTK to build it; to run it, an
 # X server without a screen and Mesa's software renderer (llvmpipe) for the
-# EGL context of -display gtk,gl=on (FACTS §5).
+# EGL context of -display gtk,gl=on.
 VIRGL_PACKAGES = [
     "libvirglrenderer-dev", "libepoxy-dev", "libgtk-3-dev",
     "xvfb", "libgl1-mesa-dri", "libegl-mesa0",
@@ -76,7 +77,7 @@ def ensure_host_packages(extra=()):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         run_logged(["apt-get", "update"], log, "apt-get update", env=env)
         # Pin the host's own release: with several suites configured at the
-        # same priority apt would pick the newest (FACTS §2).
+        # same priority apt would pick the newest (sid).
         target = ["-t", host_codename()] if host_codename() else []
         run_logged(["apt-get", "install", "-y", "--no-install-recommends",
                     *target, *missing], log, "installing host packages", env=env)
@@ -114,7 +115,7 @@ class PrivateApt:
             f'Dir::State "{self.root}/state";\n'
             f'Dir::State::status "{self.root}/state/status";\n'
             f'Dir::Cache "{self.root}/cache";\n'
-            # sid's Release file on the mirror is expired (FACTS §2).
+            # sid's Release file on the mirror is expired.
             'Acquire::Check-Valid-Until "false";\n'
             'APT::Get::AllowUnauthenticated "false";\n')
 

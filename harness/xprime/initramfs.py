@@ -3,7 +3,7 @@ the guest loads: the root image's (virtio-blk, erofs), the shares' (9p) and
 the three drivers under test.
 
 insmod from the initramfs costs no xz decompression and no 9p reads under
-TCG (FACTS §9: debian-6.12 bound its drivers at 9.0 s loading them over 9p).
+TCG (debian-6.12 bound its drivers at 9.0 s loading them over 9p).
 Kernels built from source have all of them built in, and need none.
 """
 

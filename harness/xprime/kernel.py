@@ -14,8 +14,8 @@ from .host import PrivateApt
 from .setup import SetupError, cached, key_of, run_logged
 
 # Debian kernels by name: the suite and the binary packages that make them.
-# Versions are resolved on the mirror at first use, so a point release that
-# replaces the one measured in FACTS.md does not break set-up.
+# Versions are resolved on the mirror at first use, so a new point release
+# does not break set-up.
 DEBIAN_KERNELS = {
     "debian-6.1": ("bookworm", [r"^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$"]),
     "debian-6.12": ("trixie", [r"^linux-image-6\.12\.[0-9]+\+deb13-amd64-unsigned$"]),

@@ -1,6 +1,6 @@
 """QEMU from Debian's source package, with the project's vmware-svga patch.
 
-Stock vmware-svga is refused by vmwgfx ("Hardware has no pitchlock", FACTS §5);
+Stock vmware-svga is refused by vmwgfx ("Hardware has no pitchlock");
 qemu/vmware-svga.patch makes it a device vmwgfx binds to. Built once, cached
 by the patch and the configure options.
 
@@ -10,7 +10,7 @@ blob=true without the host's /dev/udmabuf, mapping blobs through the guest
 RAM's memfd; and qemu/virtio-gpu-blob-migration.patch, without which saving
 a guest that holds a blob crashes QEMU) and one with virgl, whose virtio-gpu-gl-pci renders the guest's
 3D on the host through virglrenderer. That needs an OpenGL display: -display gtk,gl=on under Xvfb
-with Mesa's llvmpipe (display.py; FACTS §5: egl-headless finds no render
+with Mesa's llvmpipe (display.py: egl-headless finds no render
 node, sdl,gl=on aborts). QMP screendump cannot see virtio-gpu-gl's scanout:
 QEMU 7.2 hands it to the display as a GL texture and leaves the console
 without a surface ("no surface" once the guest sets a mode).

@@ -1,8 +1,8 @@
 """The guest's userland as a read-only erofs image of the sid root.
 
-Read over virtio-blk, the root costs no 9p round trip per file (FACTS §9: a
-test boot spent seconds linking its test root over 9p under TCG), and unlike
-a mounted 9p share it does not stop QEMU from saving the guest's state
+Read over virtio-blk, the root costs no 9p round trip per file (a test boot
+spent seconds linking its test root over 9p under TCG), and unlike a mounted
+9p share it does not stop QEMU from saving the guest's state
 (guest.Snapshot). Uncompressed: decompression would run in the TCG guest.
 Made once per sid root (3 s for its 544 MB).
 """

@@ -298,8 +298,8 @@ def run(args):
                 "the known vmwgfx export oops matches expectations/"
                 f"{kern.name}.txt")
     # Each problem was retried and the retry went through (or the run would
-    # have stopped): noise such as FACTS §1's spurious int3 is reported, and
-    # only a result lost to it would fail the checks above.
+    # have stopped): noise such as a spurious "Oops: int3" at boot under TCG
+    # is reported, and only a result lost to it would fail the checks above.
     for problem in outcome.problems:
         say(f"note: infrastructure noise, retried: {problem}")
 

@@ -21,7 +21,7 @@ from . import guest, signature
 from .setup import REPO, SetupError, cache_dir, key_of, say
 from .sidroot import BUILD_DIR, GUEST_BUILD, in_root
 
-# Upstream tests for these drivers, from igt-gpu-tools-tests (FACTS §8).
+# Upstream tests for these drivers, from Debian's igt-gpu-tools-tests.
 UPSTREAM_PEERS = ["vmwgfx/vmw_prime", "vgem_basic", "prime_vgem", "dmabuf_sync_file",
                   "drm_virtgpu"]
 # Test directories whose binaries keep their directory in their name, as
@@ -218,8 +218,9 @@ class Crash:
     culprit: object     # guest.Culprit
     boot: int
     report: str         # the oops, panic or hang, from the console
-    # The report names another task than the test (FACTS §1 saw a spurious
-    # "Oops: int3" in boot code patching): retried once before it counts.
+    # The report names another task than the test (under TCG about one boot
+    # in 75 hits a spurious "Oops: int3" in boot code patching): retried once
+    # before it counts.
     suspect: bool = False
     job: Path = None    # igt_runner's directory of the job that was running
 
@@ -414,8 +415,9 @@ def run_to_end(vm, outcome, results, test_list, resumable):
             retried_noise = False
             continue
         if jobs_started(results) == before and not retried_noise:
-            # Nothing ran: infrastructure noise (FACTS §1) gets one retry;
-            # a second boot in a row that runs nothing is not noise.
+            # Nothing ran: infrastructure noise (such as a spurious oops at
+            # boot) gets one retry; a second boot in a row that runs nothing
+            # is not noise.
             what = result.oops.splitlines()[0] if result.oops else result.ending
             outcome.problems.append(f"boot {vm.boots}: no test ran ({what}); "
                                     f"console: {result.console}")

@@ -1,6 +1,6 @@
 """The Debian sid root: IGT 2.5 and the build tools, and the guest's userland.
 
-IGT's runner and libigt need glibc >= 2.38, newer than the host's (FACTS §3),
+IGT's runner and libigt need glibc >= 2.38, newer than the host's (bookworm),
 so the tests are built inside this root (chroot) and run from it in the guest.
 """
 

@@ -32,7 +32,7 @@ from .session import UsageError, testplan_module
 from .sidroot import MOUNT_POINTS, SID_PACKAGES, debian_sid_root, in_root
 
 TARBALL = REPO.parent / "shared" / "upstream" / "igt-gpu-tools-2.5.tar.xz"
-# IGT's build dependencies beyond what the project's sid root has (FACTS:
+# IGT's build dependencies beyond what the project's sid root has (see
 # ../shared/upstream/README.md).
 BUILD_PACKAGES = ["flex", "bison", "libpciaccess-dev", "libkmod-dev", "libdw-dev",
                   "zlib1g-dev", "liblzma-dev", "libpci-dev", "libudev-dev",
