@@ -11,8 +11,8 @@
 #include <linux/dma-buf.h>
 
 #include "igt.h"
-#include "igt_pattern.h"
 #include "igt_dmabuf_info.h"
+#include "igt_pattern.h"
 #include "igt_prime_crossing.h"
 
 /**
@@ -315,8 +315,8 @@ void igt_prime_exporter_assert(struct igt_prime_crossing *c,
  * The importer's export of its import, readable and writable. It is the
  * exporter's own dma-buf, as PRIME_HANDLE_TO_FD gives back the dma-buf an
  * object was imported from (asserted, by inode, while the exporter's is
- * open): what is read or written
- * through it goes through the exporter's dma-buf ops, not the importer's.
+ * open): what is read or written through it goes through the exporter's
+ * dma-buf ops, not the importer's.
  *
  * Returns: a new dma-buf fd.
  */

@@ -34,12 +34,11 @@
  * Description: Four rounds of create, export, import, re-export, map and
  *	close of everything (export and close where the importer refuses the
  *	buffer: its error path must not leak either). While a round's buffer
- *	is shared,
- *	/sys/kernel/debug/dma_buf/bufinfo lists its dma-buf (by inode, with
- *	the importer's device attached when the importer is another driver);
- *	once everything is closed it lists none of the test's dma-bufs
- *	(releases deferred to a worker get 5 s). Other tests' buffers do not
- *	count.
+ *	is shared, /sys/kernel/debug/dma_buf/bufinfo lists its dma-buf (by
+ *	inode, with the importer's device attached when the importer is
+ *	another driver); once everything is closed it lists none of the
+ *	test's dma-bufs (releases deferred to a worker get 5 s). Other tests'
+ *	buffers do not count.
  * Checks: the test's dma-bufs gone after close
  */
 
@@ -109,10 +108,9 @@ static void test_exporter_closed(const struct igt_prime_provider *exporter,
 #define ROUNDS	4
 
 /*
- * Asserts that bufinfo lists the round's dma-buf @ino, a buffer of at
- * least @size bytes, attached to the importer's device when the importer
- * is another driver: the lookup that finds it gone later must be able to
- * find it at all.
+ * Asserts that bufinfo lists the round's dma-buf @ino, at least as large as
+ * @c's buffer, with a device attached when the importer is another driver:
+ * the lookup that finds it gone later must be able to find it at all.
  */
 static void assert_listed(const struct igt_prime_crossing *c, unsigned long ino)
 {
