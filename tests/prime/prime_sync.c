@@ -340,9 +340,13 @@ int igt_main()
 
 	igt_describe("Read and write fences vgem attaches to its import hold "
 		     "back the exporter's waits as they hold back the importer's.");
-	igt_subtest_with_dynamic("importer-fence")
+	igt_subtest_with_dynamic("importer-fence") {
+		igt_info("into vgem only: virtio-gpu fences through virgl's execbuffer, "
+			 "which imports no other driver's buffer, and vmwgfx through "
+			 "SVGA3D commands\n");
 		igt_prime_for_each_crossing_if(providers, into_vgem, WIDTH, HEIGHT,
 					       test_importer_fence, NULL);
+	}
 
 	igt_fixture() {
 		drm_close_driver(vgem);
