@@ -1,8 +1,13 @@
 """xprime: cross-driver dma-buf tests of IGT, run in QEMU guests.
 
-  ./xprime run [--kernel K]... [FILTER...]   run the suite, print a summary
-  ./xprime check             the project's own tests (build, meson test, harness)
+  ./xprime run [--kernel K]... [--machine M]... [FILTER...]   run the suite
+  ./xprime check             the project's own tests (what CI runs)
   ./xprime bisect --kernel-tree DIR TEST@SUBTEST...   for git bisect run
+  ./xprime merge RUN_DIR...  the shards' results joined into one run
+  ./xprime drm-ci export|import   the expectations as drm-ci's lists, and back
+  ./xprime expect [RUN_DIR]  pin expectations to the signatures a run saw
+  ./xprime upstream          the series, built patch by patch in IGT's tree
+  ./xprime lava              a LAVA job that runs the tests
 """
 
 import argparse
@@ -59,6 +64,13 @@ MACHINES = {
         virgl=True),
 }
 MACHINE = MACHINES["plain"]
+# What --machine's help says of each machine.
+MACHINE_HELP = {
+    "plain": "vmware-svga and virtio-gpu without virgl",
+    "blob": "plain with virtio-gpu blob resources, for Linux >= 6.14 to import "
+            "other drivers' buffers into virtio-gpu",
+    "virgl": "virtio-gpu-gl under Xvfb with llvmpipe",
+}
 
 
 class Environment:
@@ -610,10 +622,11 @@ def parser():
                           + ", a kernel source tree DIR[:debug], or BZIMAGE:MODULES_DIR "
                           f"(default: {' and '.join(DEFAULT_KERNELS)})")
     run.add_argument("--machine", action="append", choices=sorted(MACHINES),
-                     help="guest devices, repeatable: plain (virtio-gpu without virgl) "
-                          "or virgl (virtio-gpu-gl under Xvfb with llvmpipe); each "
-                          "--kernel runs on each (default: plain; with neither option, "
-                          "debian-6.12 on both and 6.12-debug on plain)")
+                     help="guest devices, repeatable: "
+                          + "; ".join(f"{name} ({what})" for name, what in MACHINE_HELP.items())
+                          + ". Each --kernel runs on each (default: plain; with neither "
+                          "option, " + ", ".join(f"{k} on {m}" for k, m in DEFAULT_CONFIGS)
+                          + ")")
     run.add_argument("--shard", metavar="K/N",
                      help="run only shard K of N: a fixed 1/N of the (configuration, "
                           "test) pairs, so that N machines cover a run; join their "
@@ -715,8 +728,12 @@ def parser():
     lv.set_defaults(func=cmd_lava)
 
     check = sub.add_parser("check", help="run the project's own tests",
-                           description="Build, meson test, harness unit tests and an "
-                                       "integration test of the harness in a real guest.")
+                           description="Build, meson install and meson test, the harness's "
+                                       "unit tests; in real guests a crash and a stall "
+                                       "survived, the same subtests in shards merged, "
+                                       "two runs side by side, report.html in chromium, "
+                                       "the Debian package installed and run, a LAVA job; "
+                                       "the series built in IGT's tree.")
     check.set_defaults(func=cmd_check)
     return p
 
