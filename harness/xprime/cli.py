@@ -26,7 +26,8 @@ from pathlib import Path
 
 from . import (display, expect, guest, host, initramfs, kbuild, kernel, qemu, report,
                rootimage, schedule, session, sidroot)
-from .setup import REPO, SetupError, cache_dir, internal_error, require_root, say
+from .setup import (REPO, SetupError, cache_dir, internal_error, private_sibling,
+                    require_root, say)
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INFRA = 0, 1, 2, 3
 EXIT_BISECT_SKIP = 125     # git bisect run: this commit cannot be tested
@@ -297,7 +298,7 @@ def new_run_dir(label=None):
             n += 1
             run_dir = results / f"{name}-{n}"
     # Replaced in one step: runs side by side each point it at their own.
-    link = results / f".latest-{os.getpid()}-{threading.get_ident()}"
+    link = private_sibling(results / "latest")
     link.unlink(missing_ok=True)
     link.symlink_to(run_dir.name)
     os.replace(link, results / "latest")

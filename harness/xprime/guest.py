@@ -142,17 +142,16 @@ class Snapshot:
             pass
 
     def prune(self):
-        """Delete the state unless a run holds it; True when deleted."""
+        """Delete the state unless a run holds it."""
         use = _locked_file(self._sibling(".use"), fcntl.LOCK_EX | fcntl.LOCK_NB)
         if use is None:
-            return False
+            return
         with use:
             self.discard()
             # Holders and savers open these anew and check they are still
             # the files named so (_locked_file), so they go too.
             self._sibling(".lock").unlink(missing_ok=True)
             self._sibling(".use").unlink(missing_ok=True)
-        return True
 
     def claim(self):
         """Wait while another boot (thread or process) is saving this state.

@@ -11,9 +11,8 @@ import json
 import os
 import re
 import statistics
-import threading
 
-from .setup import cache_dir
+from .setup import cache_dir, private_sibling
 
 # igt_runner's line for each job it starts: "[7.036551] [10/91] prime_cross (import)".
 JOB_LINE = re.compile(r"^\[\s*(\d+\.\d+)\] \[\d+/\d+\] (\S+)", re.M)
@@ -75,8 +74,7 @@ def remember(config_name, boots, lines):
     costs.update(measured)
     path = _path(config_name)
     path.parent.mkdir(exist_ok=True)
-    # Replaced in one step: a run beside this one reads either file whole.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    tmp = private_sibling(path)
     tmp.write_text(json.dumps(costs, indent=1, sort_keys=True) + "\n")
     os.replace(tmp, path)
 

@@ -135,6 +135,14 @@ def last_line(path):
         return ""
 
 
+def private_sibling(path):
+    """A name beside @path that no other process or thread uses: write
+    there, then os.replace() it over @path, so a reader beside this run sees
+    the old file or the new one whole, never a half."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+
+
 def internal_error(err, log_dir):
     """The one line that says what an unexpected exception of the harness
     was, its traceback written to a log in @log_dir (a harness bug, or a
