@@ -6,7 +6,7 @@ import unittest
 from pathlib import Path
 from types import SimpleNamespace
 
-from xprime import guest
+from xprime import guest, session
 from xprime.cli import MACHINES
 
 OOPS_CONSOLE = """\
@@ -166,3 +166,53 @@ class QemuCommandTest(unittest.TestCase):
         cmd = self.command(MACHINES["plain"])
         self.assertEqual(cmd[cmd.index("-machine") + 1], "q35")
         self.assertFalse(any("memory-backend" in a for a in cmd))
+
+
+STDU_CONSOLE = """\
+[    2.882217] vmwgfx 0000:00:01.0: [drm] Screen Target display unit initialized
+[    3.190161] xprime-guest: drivers: card0=vgem card1=vmwgfx card2=virtio_gpu
+[    3.214589] xprime-guest: vmwgfx: vmwgfx 0000:00:01.0: [drm] Screen Target display unit initialized
+[    3.650218] xprime-guest: ready
+"""
+
+
+class DisplayUnitTest(unittest.TestCase):
+    """A stdu guest whose vmwgfx fell back to another display unit is an
+    infrastructure error; what the guest said survives in a saved state."""
+
+    def result(self, said):
+        drivers = [pair.split("=") for pair in said.get("drivers", "").split()]
+        return SimpleNamespace(drivers=drivers, display_unit=said.get("vmwgfx", ""))
+
+    def test_the_guest_says_its_drivers_and_display_unit(self):
+        said = guest._ready_said(STDU_CONSOLE)
+        self.assertEqual(said["drivers"], "card0=vgem card1=vmwgfx card2=virtio_gpu")
+        self.assertEqual(said["vmwgfx"],
+                         "vmwgfx 0000:00:01.0: [drm] Screen Target display unit initialized")
+        self.assertIsNone(session.wrong_display_unit(MACHINES["stdu"], self.result(said)))
+
+    def test_a_saved_state_keeps_what_the_guest_said(self):
+        said = guest._ready_said(STDU_CONSOLE)
+        text = "".join(f"{k}: {v}\n" for k, v in said.items())
+        self.assertEqual(guest._said_file(text), said)
+        # A state saved before the guest said more than its drivers.
+        self.assertEqual(guest._said_file("card0=vgem card1=vmwgfx\n"),
+                         {"drivers": "card0=vgem card1=vmwgfx"})
+
+    def test_legacy_display_unit_on_stdu_is_refused(self):
+        legacy = STDU_CONSOLE.replace("Screen Target", "Legacy")
+        result = self.result(guest._ready_said(legacy))
+        why = session.wrong_display_unit(MACHINES["stdu"], result)
+        self.assertIn("does not drive the Screen Target display unit", why)
+        self.assertIn("Legacy display unit initialized", why)
+        self.assertIn("nothing of its display unit", session.wrong_display_unit(
+            MACHINES["stdu"], self.result({"drivers": "card1=vmwgfx"})))
+        # Other machines ask nothing; a boot that bound no driver says nothing.
+        self.assertIsNone(session.wrong_display_unit(MACHINES["plain"], result))
+        self.assertIsNone(session.wrong_display_unit(MACHINES["stdu"], self.result({})))
+
+    def test_stdu_machine_asks_for_guest_backed_objects(self):
+        cmd = QemuCommandTest.command(None, MACHINES["stdu"])
+        self.assertIn("vmware-svga,id=vmware-svga,guest-backed=on", cmd)
+        self.assertNotIn("guest-backed=on", " ".join(QemuCommandTest.command(
+            None, MACHINES["plain"])))

@@ -102,7 +102,7 @@ class TestRunWork(unittest.TestCase):
                 outcome = session.Outcome(config, results, where / "logs" / kern.name)
                 outcome.boots = [SimpleNamespace(console=Path(f"console-boot{number}.log"))]
                 return outcome
-            plain = SimpleNamespace(virgl=False, blob=False)
+            plain = SimpleNamespace(virgl=False, blob=False, suffix="")
             work = [(SimpleNamespace(name="one", identity="one"), plain, run_dir,
                      ["prime_cross", "vgem_basic"]),
                     (SimpleNamespace(name="broken", identity="broken"), plain, run_dir,
@@ -138,7 +138,7 @@ class TestRunWork(unittest.TestCase):
                 outcome.boots = [SimpleNamespace(console=Path("console-boot1.log"))]
                 return outcome
             work = [(SimpleNamespace(name="k", identity="k"),
-                     SimpleNamespace(virgl=False, blob=False), run_dir,
+                     SimpleNamespace(virgl=False, blob=False, suffix=""), run_dir,
                      ["prime_cross", "vgem_basic"])]
             [(outcome, errors)] = cli.run_work(work, 2, run_one, session.all_tests())
             self.assertEqual(len(json.loads((run_dir / "k" / "results.json").read_text())

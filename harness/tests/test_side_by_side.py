@@ -58,8 +58,8 @@ class TestKernelIdentity(unittest.TestCase):
         cli.distinct_names([a, b, twin])
         self.assertEqual([k.name for k in (a, b, twin)],
                          ["linux-aaaaaaaa", "linux-bbbbbbbb", "6.12-debug"])
-        plain = SimpleNamespace(virgl=False, blob=False)
-        self.assertEqual(cli.config_identity(a, SimpleNamespace(virgl=True, blob=False)),
+        plain = SimpleNamespace(virgl=False, blob=False, suffix="")
+        self.assertEqual(cli.config_identity(a, SimpleNamespace(virgl=True, blob=False, suffix="-virgl")),
                          "linux-aaaaaaaa-virgl")
         self.assertEqual(cli.config_name(twin, plain), "6.12-debug")
 

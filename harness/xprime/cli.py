@@ -39,8 +39,11 @@ EXIT_BISECT_ABORT = 255    # git bisect run: stop bisecting (bad usage)
 # /dev/udmabuf, and qemu/virtio-gpu-blob-migration.patch to save its state;
 # Linux >= 6.14 then imports other drivers' dma-bufs into virtio-gpu as
 # guest blobs) or with virgl, rendering on the host with Mesa's llvmpipe
-# under Xvfb ("virgl"); vgem needs no device. Device ids name the scanouts
-# for the host's screendumps.
+# under Xvfb ("virgl"); vgem needs no device. "stdu" is "plain" with
+# vmware-svga's guest-backed objects (qemu/vmware-svga-gb.patch): vmwgfx then
+# drives it as it drives VMware's device, with MOBs, GB surfaces and the
+# Screen Target display unit. Device ids name the scanouts for the host's
+# screendumps.
 MACHINES = {
     "plain": guest.Machine(
         name="vmware-svga+virtio-gpu",
@@ -54,7 +57,7 @@ MACHINES = {
         vga=["-device", "vmware-svga,id=vmware-svga",
              "-device", "virtio-gpu-pci,id=virtio-gpu,blob=true"],
         display=["-display", "none"],
-        blob=True),
+        blob=True, suffix="-blob"),
     # Saved states need qemu/virtio-gpu-gl-migration.patch: QEMU 7.2 blocks
     # migration for virgl; the patch only does once the guest submits 3D commands.
     "virgl": guest.Machine(
@@ -62,7 +65,15 @@ MACHINES = {
         vga=["-device", "vmware-svga,id=vmware-svga",
              "-device", "virtio-gpu-gl-pci,id=virtio-gpu"],
         display=["-display", "gtk,gl=on"],
-        virgl=True),
+        virgl=True, suffix="-virgl"),
+    # A guest that falls back to the Legacy Display Unit is an
+    # infrastructure error: its results would be plain's.
+    "stdu": guest.Machine(
+        name="vmware-svga-gb+virtio-gpu",
+        vga=["-device", "vmware-svga,id=vmware-svga,guest-backed=on",
+             "-device", "virtio-gpu-pci,id=virtio-gpu"],
+        display=["-display", "none"],
+        suffix="-stdu", display_unit="Screen Target"),
 }
 MACHINE = MACHINES["plain"]
 # What --machine's help says of each machine.
@@ -71,6 +82,8 @@ MACHINE_HELP = {
     "blob": "plain with virtio-gpu blob resources, for Linux >= 6.14 to import "
             "other drivers' buffers into virtio-gpu",
     "virgl": "virtio-gpu-gl under Xvfb with llvmpipe",
+    "stdu": "plain with vmware-svga's guest-backed objects: vmwgfx's "
+            "Screen Target display unit, MOBs and GB surfaces",
 }
 
 
@@ -199,20 +212,16 @@ def run_work(work, jobs, run_one, tests):
     return joined
 
 
-def machine_suffix(machine):
-    return "-virgl" if machine.virgl else "-blob" if machine.blob else ""
-
-
 def config_name(kern, machine):
-    """debian-6.12, debian-6.12-blob or debian-6.12-virgl: names results and
-    expectations."""
-    return kern.name + machine_suffix(machine)
+    """debian-6.12, debian-6.12-blob, debian-6.12-virgl or debian-6.12-stdu:
+    names results and expectations."""
+    return kern.name + machine.suffix
 
 
 def config_identity(kern, machine):
     """What keys a configuration's saved states and test costs in the cache:
     as config_name, with the kernel's identity for its name."""
-    return kern.identity + machine_suffix(machine)
+    return kern.identity + machine.suffix
 
 
 def distinct_names(kernels):

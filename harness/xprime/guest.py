@@ -52,7 +52,9 @@ TESTS_DONE = re.compile(r"^results: parsing output: ", re.M)
 # guest/init's lines in the kernel log. A kernel that prints (a stall report
 # every few minutes, a warning in a loop) is not making progress.
 PROGRESS = re.compile(r"\[IGT\] |xprime-guest: ")
-DRIVERS = re.compile(r"xprime-guest: drivers:(.*?)\r?$", re.M)
+# What guest/init says of the devices at "ready": the drivers bound, and
+# the kernel's line of the display unit vmwgfx drives.
+READY_SAID = re.compile(r"xprime-guest: ((?:drivers|vmwgfx):.*?)\r?$", re.M)
 TASK = re.compile(r"\bComm: (\S+)")
 KMSG_PREFIX = re.compile(r"^\[\s*(\d+\.\d+)\] ")
 
@@ -75,6 +77,7 @@ class BootResult:
     job_status: int | None = None   # the guest job's exit status, if it got there
     notes: list = field(default_factory=list)
     drivers: list = field(default_factory=list)  # [card, driver], as the guest found them
+    display_unit: str = ""          # vmwgfx's line "... display unit initialized"
     # Host seconds from QEMU's start: "ready" (or the saved state running
     # again), "saved", "go", "end".
     timing: dict = field(default_factory=dict)
@@ -95,6 +98,10 @@ class Machine:
     blob: bool = False
     # QEMU can save this machine's state at "ready".
     snapshots: bool = True
+    # What its configurations' names end with: debian-6.12-virgl.
+    suffix: str = ""
+    # The display unit vmwgfx must say it drives ("Screen Target"), if any.
+    display_unit: str = ""
 
 
 @dataclass
@@ -302,10 +309,10 @@ def qmp_execute(path, command, arguments=None):
         return qmp.call(command, arguments)
 
 
-def save_state(qmp_path, snapshot, drivers, timeout=120):
+def save_state(qmp_path, snapshot, said, timeout=120):
     """Save the stopped guest's state into @snapshot (QMP migrate to a file),
-    with the @drivers line its boot logged, then let it run on. Returns None,
-    or why it could not be saved."""
+    with what its boot @said at "ready" (_ready_said()), then let it run on.
+    Returns None, or why it could not be saved."""
     # Runs of several checkouts may save the same state at once.
     partial = snapshot.path.with_name(f"{snapshot.path.name}.{os.getpid()}.partial")
     snapshot.path.parent.mkdir(parents=True, exist_ok=True)
@@ -320,7 +327,8 @@ def save_state(qmp_path, snapshot, drivers, timeout=120):
                 while True:
                     status = qmp.call("query-migrate").get("status")
                     if status == "completed":
-                        snapshot.drivers_file.write_text(drivers + "\n")
+                        snapshot.drivers_file.write_text(
+                            "".join(f"{k}: {v}\n" for k, v in said.items()))
                         partial.rename(snapshot.path)
                         return None
                     if status in ("failed", "cancelled") or time.monotonic() > deadline:
@@ -489,7 +497,7 @@ def _boot(qemu, machine, kernel, initrd, shares, console, progress_paths, stall_
                     timing.setdefault("ready", now - start)
                     if snapshot is not None and not restoring and "saved" not in timing:
                         why = save_state(qmp, snapshot,
-                                         _drivers_line(console.read_text(errors="replace")))
+                                         _ready_said(console.read_text(errors="replace")))
                         timing["saved"] = time.monotonic() - start
                         if saving:
                             saving.close()
@@ -543,13 +551,15 @@ def _boot(qemu, machine, kernel, initrd, shares, console, progress_paths, stall_
     result = analyse(console, ending, proc.returncode, time.monotonic() - start)
     result.notes = notes + result.notes
     result.timing, result.restored = timing, restoring
-    drivers = _drivers_line(console.read_text(errors="replace") if console.exists() else "")
+    said = _ready_said(console.read_text(errors="replace") if console.exists() else "")
     if restoring:
         try:
-            drivers = snapshot.drivers_file.read_text()
+            said = _said_file(snapshot.drivers_file.read_text())
         except FileNotFoundError:
             pass
+    drivers = said.get("drivers", "")
     result.drivers = [pair.split("=", 1) for pair in drivers.split() if "=" in pair]
+    result.display_unit = said.get("vmwgfx", "")
     (console.with_suffix(".timing.json")).write_text(json.dumps(
         {"restored": restoring, "ending": result.ending, **timing}, indent=1) + "\n")
     if result.ending == "watchdog" and not result.oops:
@@ -573,9 +583,24 @@ def _last_progress(tail, size):
     return size - len(tail.encode(errors="replace")) + found[-1] if found else None
 
 
-def _drivers_line(text):
-    found = DRIVERS.findall(text)
-    return found[-1].strip() if found else ""
+def _ready_said(text):
+    """What the guest said of its devices at "ready" in the console @text:
+    {"drivers": "card0=vgem ...", "vmwgfx": "... display unit initialized"},
+    the last line of each."""
+    said = {}
+    for line in READY_SAID.findall(text):
+        kind, _, value = line.partition(":")
+        said[kind] = value.strip()
+    return said
+
+
+def _said_file(text):
+    """A saved state's record of _ready_said(), written by save_state()."""
+    said = {}
+    for line in text.splitlines():
+        kind, sep, value = line.partition(": ")
+        said[kind if sep else "drivers"] = value if sep else line
+    return said
 
 
 def _size(path):

@@ -1,8 +1,11 @@
 """QEMU from Debian's source package, with the project's vmware-svga patch.
 
 Stock vmware-svga is refused by vmwgfx ("Hardware has no pitchlock");
-qemu/vmware-svga.patch makes it a device vmwgfx binds to. Built once, cached
-by the patch and the configure options.
+qemu/vmware-svga.patch makes it a device vmwgfx binds to, and
+qemu/vmware-svga-gb.patch gives it, with guest-backed=on, the guest-backed
+objects and screen targets of VMware's device (the stdu machine; off, the
+device is the first patch's). Built once, cached by the patches and the
+configure options.
 
 Three variants: the plain one (no display, virtio-gpu without 3D), the blob
 one (the plain one with qemu/virtio-gpu-blob-memfd.patch: virtio-gpu-pci's
@@ -24,6 +27,8 @@ from .host import PrivateApt
 from .setup import REPO, SetupError, cached, file_digest, key_of, run_logged
 
 PATCH = REPO / "qemu" / "vmware-svga.patch"
+# Every variant has the device of both, in this order.
+DEVICE_PATCHES = [PATCH, REPO / "qemu" / "vmware-svga-gb.patch"]
 # Applied after PATCH, in this order, in the blob variant only.
 BLOB_PATCHES = [REPO / "qemu" / "virtio-gpu-blob-memfd.patch",
                 REPO / "qemu" / "virtio-gpu-blob-migration.patch"]
@@ -70,8 +75,7 @@ def qemu(virgl=False, blob=False):
     if virgl and blob:
         raise ValueError("virtio-gpu refuses blob resources with virgl")
     configure = CONFIGURE + (VIRGL_CONFIGURE if virgl else [])
-    patches = [PATCH] + (BLOB_PATCHES if blob else []) + (VIRGL_PATCHES if virgl else [])
-    # The plain build keeps the cache key it always had.
+    patches = DEVICE_PATCHES + (BLOB_PATCHES if blob else []) + (VIRGL_PATCHES if virgl else [])
     key = key_of(SOURCE_SUITE, configure, *(file_digest(p) for p in patches),
                  file_digest(DEVICES))
     if virgl:

@@ -316,12 +316,29 @@ class Guest:
                             snapshot=self.snapshot)
         (logs / f"drivers-boot{self.boots}.txt").write_text(
             "".join(f"{card} {driver}\n" for card, driver in result.drivers))
+        if result.display_unit:
+            (logs / f"vmwgfx-boot{self.boots}.txt").write_text(result.display_unit + "\n")
+        wrong = wrong_display_unit(self.config.machine, result)
+        if wrong:
+            # Its results would be another machine's.
+            raise SetupError(f"[{self.label}] boot {self.boots}: {wrong}; see {result.console}")
         for note in result.notes:
             say(f"[{self.label}] boot {self.boots}: {note}")
         start = "from its saved state" if result.restored else "booted"
         say(f"[{self.label}] boot {self.boots} ({start}) ended by {result.ending} "
             f"after {result.seconds:.1f} s")
         return result
+
+
+def wrong_display_unit(machine, result):
+    """Why the guest of boot @result is not the @machine it was asked to be,
+    or None: a machine that names a display unit needs vmwgfx to say it
+    drives that one. A boot that ended before binding drivers says nothing."""
+    unit = machine.display_unit
+    if not unit or not result.drivers or f"{unit} display unit" in result.display_unit:
+        return None
+    return (f"vmwgfx does not drive the {unit} display unit (it said: "
+            f"{result.display_unit or 'nothing of its display unit'})")
 
 
 def run_config(config, run_dir, qemu, initrd, sid_root, root_image, filters=(),
