@@ -56,6 +56,12 @@ struct igt_prime_provider {
 	int (*device_read)(int fd, uint32_t handle, const struct igt_prime_bo *bo,
 			   void *dst);
 	const char *device_why;
+	/*
+	 * errno of the device copies of the provider's own buffers, those its
+	 * create() makes (0: they work), for device_own_why.
+	 */
+	int device_own_errno;
+	const char *device_own_why;
 
 	/*
 	 * The device's own wait for a buffer to go idle (implicit fences

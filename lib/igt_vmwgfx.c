@@ -6,13 +6,32 @@
  */
 
 #include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include <xf86drm.h>
 #include <vmwgfx_drm.h>
 
 #include "igt.h"
+#include "igt_pattern.h"
 #include "igt_prime_provider.h"
 #include "igt_vmwgfx.h"
+
+/*
+ * What these helpers need of VMware's SVGA device interface (svga_reg.h,
+ * svga3d_*.h), under names of their own: the headers are not installed
+ * by any package, and where they are (IGT's lib/svga) these must not
+ * clash with them.
+ */
+#define VMWGFX_CAP_GBOBJECTS		(1u << 27)	/* SVGA_CAP_GBOBJECTS */
+#define VMWGFX_INVALID_ID		0xffffffffu	/* SVGA3D_INVALID_ID */
+#define VMWGFX_FORMAT_XRGB8888		1		/* SVGA3D_X8R8G8B8 */
+#define VMWGFX_CMD_SURFACE_COPY		1042		/* SVGA_3D_CMD_* */
+#define VMWGFX_CMD_UPDATE_GB_SURFACE	1102
+#define VMWGFX_CMD_READBACK_GB_SURFACE	1104
+
+/* Longest the device copies take, in microseconds. */
+#define VMWGFX_COPY_TIMEOUT_US		(10 * 1000 * 1000)
 
 /**
  * igt_vmwgfx_test_idle_for:
@@ -55,11 +74,316 @@ int igt_vmwgfx_test_idle(int fd, uint32_t handle)
 	return igt_vmwgfx_test_idle_for(fd, handle, false);
 }
 
+static uint64_t vmwgfx_getparam(int fd, uint32_t param)
+{
+	struct drm_vmw_getparam_arg arg = { .param = param };
+
+	if (drmCommandWriteRead(fd, DRM_VMW_GET_PARAM, &arg, sizeof(arg)))
+		return 0;
+	return arg.value;
+}
+
+/**
+ * igt_vmwgfx_has_gb_surfaces:
+ * @fd: a vmwgfx DRM fd
+ *
+ * Whether the device has guest-backed objects (VMWGFX_CAP_GBOBJECTS) and 3D,
+ * so that user space makes guest-backed surfaces and has the device copy
+ * between them. QEMU's vmware-svga has them only with guest-backed=on.
+ *
+ * Returns: true when it has.
+ */
+bool igt_vmwgfx_has_gb_surfaces(int fd)
+{
+	return (vmwgfx_getparam(fd, DRM_VMW_PARAM_HW_CAPS) & VMWGFX_CAP_GBOBJECTS) &&
+	       vmwgfx_getparam(fd, DRM_VMW_PARAM_3D);
+}
+
+/**
+ * __igt_vmwgfx_surface_create:
+ * @fd: a vmwgfx DRM fd
+ * @width: pixels a row
+ * @height: rows
+ * @buffer: the buffer to back the surface with (a GEM handle of @fd, an
+ *	imported one too), or 0 for a new buffer made with it
+ * @srf: the surface made
+ *
+ * Makes an XRGB8888 guest-backed surface (DRM_VMW_GB_SURFACE_CREATE): the
+ * device reads it from and writes it to @buffer's pages, rows of @width * 4
+ * bytes from its start, through the page table vmwgfx builds of them.
+ *
+ * Returns: 0, or -errno: vmwgfx refuses dumb buffers as backing (EINVAL).
+ */
+int __igt_vmwgfx_surface_create(int fd, uint32_t width, uint32_t height,
+				uint32_t buffer, struct igt_vmwgfx_surface *srf)
+{
+	union drm_vmw_gb_surface_create_arg arg = {
+		.req = {
+			.format = VMWGFX_FORMAT_XRGB8888,
+			.mip_levels = 1,
+			.buffer_handle = buffer ?: VMWGFX_INVALID_ID,
+			.drm_surface_flags = buffer ? 0 : drm_vmw_surface_flag_create_buffer,
+			.base_size = { .width = width, .height = height, .depth = 1 },
+		},
+	};
+
+	if (drmCommandWriteRead(fd, DRM_VMW_GB_SURFACE_CREATE, &arg, sizeof(arg)))
+		return -errno;
+	memset(srf, 0, sizeof(*srf));
+	srf->handle = arg.rep.handle;
+	srf->buffer = buffer ?: arg.rep.buffer_handle;
+	srf->own_buffer = !buffer;
+	srf->map_offset = arg.rep.buffer_map_handle;
+	srf->width = width;
+	srf->height = height;
+	return 0;
+}
+
+/**
+ * igt_vmwgfx_surface_create:
+ * @fd: a vmwgfx DRM fd
+ * @width: pixels a row
+ * @height: rows
+ * @buffer: a GEM handle of @fd to back the surface with, or 0 for a new one
+ * @srf: the surface made
+ *
+ * __igt_vmwgfx_surface_create(), asserting that it works.
+ */
+void igt_vmwgfx_surface_create(int fd, uint32_t width, uint32_t height,
+			       uint32_t buffer, struct igt_vmwgfx_surface *srf)
+{
+	int ret = __igt_vmwgfx_surface_create(fd, width, height, buffer, srf);
+
+	igt_assert_f(ret == 0, "GB_SURFACE_CREATE %ux%u on buffer %u: %s\n",
+		     width, height, buffer, igt_errno_name(-ret));
+}
+
+/**
+ * igt_vmwgfx_surface_destroy:
+ * @fd: a vmwgfx DRM fd
+ * @srf: a surface of igt_vmwgfx_surface_create()
+ *
+ * Drops the surface, and the buffer made with it; a given buffer stays.
+ */
+void igt_vmwgfx_surface_destroy(int fd, struct igt_vmwgfx_surface *srf)
+{
+	struct drm_vmw_surface_arg arg = { .sid = srf->handle };
+
+	igt_assert_eq(drmCommandWrite(fd, DRM_VMW_UNREF_SURFACE, &arg, sizeof(arg)), 0);
+	if (srf->own_buffer)
+		gem_close(fd, srf->buffer);
+	memset(srf, 0, sizeof(*srf));
+}
+
+/**
+ * igt_vmwgfx_surface_map:
+ * @fd: a vmwgfx DRM fd
+ * @srf: a surface made with its own buffer
+ * @prot: PROT_READ and/or PROT_WRITE
+ *
+ * Maps the surface's own buffer for the CPU; the caller munmap()s
+ * @srf->width * 4 * @srf->height bytes.
+ *
+ * Returns: the mapping.
+ */
+void *igt_vmwgfx_surface_map(int fd, const struct igt_vmwgfx_surface *srf, int prot)
+{
+	void *ptr;
+
+	igt_assert_f(srf->own_buffer, "surface %u: no buffer of its own to map\n",
+		     srf->handle);
+	ptr = mmap(NULL, (size_t)srf->width * 4 * srf->height, prot, MAP_SHARED, fd,
+		   srf->map_offset);
+	igt_assert_f(ptr != MAP_FAILED, "mmap of surface %u's buffer: %s\n",
+		     srf->handle, igt_errno_name(errno));
+	return ptr;
+}
+
+/* SVGA3D commands: a header (id, bytes that follow) and 32-bit words. */
+struct vmwgfx_cmds {
+	uint32_t words[64];
+	uint32_t len;
+};
+
+static void vmwgfx_cmd(struct vmwgfx_cmds *c, uint32_t id, const uint32_t *body,
+		       uint32_t words)
+{
+	igt_assert(c->len + 2 + words <= ARRAY_SIZE(c->words));
+	c->words[c->len++] = id;
+	c->words[c->len++] = words * 4;
+	memcpy(&c->words[c->len], body, words * 4);
+	c->len += words;
+}
+
+/* Submits @c with DRM_VMW_EXECBUF and waits until the device has run it. */
+static int vmwgfx_submit(int fd, const struct vmwgfx_cmds *c)
+{
+	struct drm_vmw_fence_rep rep = { .error = -EINVAL };
+	struct drm_vmw_execbuf_arg arg = {
+		.commands = to_user_pointer(c->words),
+		.command_size = c->len * 4,
+		.fence_rep = to_user_pointer(&rep),
+		.version = DRM_VMW_EXECBUF_VERSION,
+		.context_handle = VMWGFX_INVALID_ID,
+		.imported_fence_fd = -1,
+	};
+	struct drm_vmw_fence_wait_arg wait = {
+		.timeout_us = VMWGFX_COPY_TIMEOUT_US,
+		.flags = DRM_VMW_FENCE_FLAG_EXEC,
+	};
+	struct drm_vmw_fence_arg unref = {};
+	int ret;
+
+	if (drmCommandWrite(fd, DRM_VMW_EXECBUF, &arg, sizeof(arg)))
+		return -errno;
+	if (rep.error)
+		return rep.error;
+	wait.handle = rep.handle;
+	unref.handle = rep.handle;
+	ret = drmCommandWriteRead(fd, DRM_VMW_FENCE_WAIT, &wait, sizeof(wait)) ? -errno : 0;
+	drmCommandWrite(fd, DRM_VMW_FENCE_UNREF, &unref, sizeof(unref));
+	return ret;
+}
+
+/**
+ * __igt_vmwgfx_surface_copy:
+ * @fd: a vmwgfx DRM fd
+ * @dst: the surface copied to
+ * @dst_x: where @rect goes in @dst
+ * @dst_y: where @rect goes in @dst
+ * @src: the surface copied from (@dst too)
+ * @rect: what of @src is copied
+ *
+ * The device copies: it reads both surfaces from their buffers' pages
+ * (UPDATE_GB_SURFACE), copies @rect of @src into @dst (SURFACE_COPY) and
+ * writes @dst back to its buffer's pages (READBACK_GB_SURFACE), then the
+ * CPU waits for it. What the buffers hold outside the rectangle stays.
+ *
+ * Returns: 0, or -errno of DRM_VMW_EXECBUF or of the fence wait.
+ */
+int __igt_vmwgfx_surface_copy(int fd, const struct igt_vmwgfx_surface *dst,
+			      uint32_t dst_x, uint32_t dst_y,
+			      const struct igt_vmwgfx_surface *src,
+			      const struct igt_vmwgfx_rect *rect)
+{
+	const uint32_t copy[] = {
+		src->handle, 0, 0,		/* image: surface, face, mip level */
+		dst->handle, 0, 0,
+		dst_x, dst_y, 0, rect->w, rect->h, 1, rect->x, rect->y, 0,
+	};
+	struct vmwgfx_cmds c = {};
+
+	vmwgfx_cmd(&c, VMWGFX_CMD_UPDATE_GB_SURFACE, &src->handle, 1);
+	if (dst != src)
+		vmwgfx_cmd(&c, VMWGFX_CMD_UPDATE_GB_SURFACE, &dst->handle, 1);
+	vmwgfx_cmd(&c, VMWGFX_CMD_SURFACE_COPY, copy, ARRAY_SIZE(copy));
+	vmwgfx_cmd(&c, VMWGFX_CMD_READBACK_GB_SURFACE, &dst->handle, 1);
+	return vmwgfx_submit(fd, &c);
+}
+
+/**
+ * igt_vmwgfx_surface_copy:
+ * @fd: a vmwgfx DRM fd
+ * @dst: the surface copied to
+ * @dst_x: where @rect goes in @dst
+ * @dst_y: where @rect goes in @dst
+ * @src: the surface copied from
+ * @rect: what of @src is copied
+ *
+ * __igt_vmwgfx_surface_copy(), asserting that it works.
+ */
+void igt_vmwgfx_surface_copy(int fd, const struct igt_vmwgfx_surface *dst,
+			     uint32_t dst_x, uint32_t dst_y,
+			     const struct igt_vmwgfx_surface *src,
+			     const struct igt_vmwgfx_rect *rect)
+{
+	int ret = __igt_vmwgfx_surface_copy(fd, dst, dst_x, dst_y, src, rect);
+
+	igt_assert_f(ret == 0, "device copy of %ux%u from surface %u to %u: %s\n",
+		     rect->w, rect->h, src->handle, dst->handle, igt_errno_name(-ret));
+}
+
+/*
+ * The buffer seen as a surface: rows of stride / 4 pixels (the device's
+ * surfaces are packed, so its padding is copied too). -EINVAL for a dumb
+ * buffer, which vmwgfx does not let back a surface.
+ */
+static int vmwgfx_buffer_surface(int fd, uint32_t handle, const struct igt_prime_bo *bo,
+				 struct igt_vmwgfx_surface *srf)
+{
+	igt_assert(bo->stride % 4 == 0);
+	return __igt_vmwgfx_surface_create(fd, bo->stride / 4, bo->height, handle, srf);
+}
+
+/*
+ * The device writes: the CPU fills a surface of the device's own, which the
+ * device copies into a surface on the buffer and writes to its pages.
+ */
+static int vmwgfx_device_write(int fd, uint32_t handle, const struct igt_prime_bo *bo,
+			       uint32_t seed)
+{
+	struct igt_vmwgfx_surface target, staging;
+	struct igt_vmwgfx_rect all = { 0, 0, bo->stride / 4, bo->height };
+	void *ptr;
+	int ret;
+
+	if (!igt_vmwgfx_has_gb_surfaces(fd))
+		return -EOPNOTSUPP;
+	ret = vmwgfx_buffer_surface(fd, handle, bo, &target);
+	if (ret)
+		return ret;
+	igt_vmwgfx_surface_create(fd, all.w, all.h, 0, &staging);
+	ptr = igt_vmwgfx_surface_map(fd, &staging, PROT_WRITE);
+	igt_pattern_fill(ptr, bo->stride, bo->width, bo->height, seed);
+	munmap(ptr, (size_t)bo->stride * bo->height);
+
+	igt_vmwgfx_surface_copy(fd, &target, 0, 0, &staging, &all);
+	igt_vmwgfx_surface_destroy(fd, &staging);
+	igt_vmwgfx_surface_destroy(fd, &target);
+	return 0;
+}
+
+/*
+ * The device reads: it copies a surface on the buffer into a surface of its
+ * own and writes that to its pages, which the CPU then reads.
+ */
+static int vmwgfx_device_read(int fd, uint32_t handle, const struct igt_prime_bo *bo,
+			      void *dst)
+{
+	struct igt_vmwgfx_surface source, staging;
+	struct igt_vmwgfx_rect all = { 0, 0, bo->stride / 4, bo->height };
+	void *ptr;
+	int ret;
+
+	if (!igt_vmwgfx_has_gb_surfaces(fd))
+		return -EOPNOTSUPP;
+	ret = vmwgfx_buffer_surface(fd, handle, bo, &source);
+	if (ret)
+		return ret;
+	igt_vmwgfx_surface_create(fd, all.w, all.h, 0, &staging);
+	igt_vmwgfx_surface_copy(fd, &staging, 0, 0, &source, &all);
+
+	ptr = igt_vmwgfx_surface_map(fd, &staging, PROT_READ);
+	memset(dst, 0, bo->size);
+	memcpy(dst, ptr, (size_t)bo->stride * bo->height);
+	munmap(ptr, (size_t)bo->stride * bo->height);
+	igt_vmwgfx_surface_destroy(fd, &staging);
+	igt_vmwgfx_surface_destroy(fd, &source);
+	return 0;
+}
+
 const struct igt_prime_provider igt_prime_vmwgfx = {
 	.name = "vmwgfx",
 	.chipset = DRIVER_VMWGFX,
 	IGT_PRIME_DUMB_OPS,
 	.test_idle = igt_vmwgfx_test_idle,
+	.device_write = vmwgfx_device_write,
+	.device_read = vmwgfx_device_read,
+	.device_why = "surfaces the device copies need guest-backed objects "
+		      "(SVGA_CAP_GBOBJECTS; QEMU: vmware-svga,guest-backed=on)",
+	/* vmw_gb_surface_define_internal(): "Can't backup surface with a dumb buffer" */
+	.device_own_errno = EINVAL,
+	.device_own_why = "vmwgfx does not let a dumb buffer back a surface",
 	/* vmw_prime_handle_to_fd() looks the handle up with vmw_user_bo_lookup(). */
 	.unknown_handle_errno = ESRCH,
 	.unknown_handle_why = "vmw_user_bo_lookup() gives ESRCH and logs an error",

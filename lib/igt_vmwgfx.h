@@ -3,8 +3,10 @@
  * Copyright © 2026 The xprime authors
  *
  * vmwgfx helpers: the driver as a buffer provider, and its own ioctls on
- * buffers. Names keep clear of libigt's vmw_* exports (which need IGT's
- * lib/svga headers and would be interposed by a same-named definition).
+ * buffers: waits, and on a device with guest-backed objects, surfaces backed
+ * by any buffer (an imported one too) and the device's copies between them.
+ * Names keep clear of libigt's vmw_* exports (which need IGT's lib/svga
+ * headers and would be interposed by a same-named definition).
  */
 
 #ifndef IGT_VMWGFX_H
@@ -15,5 +17,35 @@
 
 int igt_vmwgfx_test_idle_for(int fd, uint32_t handle, bool write);
 int igt_vmwgfx_test_idle(int fd, uint32_t handle);
+
+/* An XRGB8888 guest-backed surface: rows of width * 4 bytes in its buffer. */
+struct igt_vmwgfx_surface {
+	uint32_t handle;	/* the surface */
+	uint32_t buffer;	/* its backing buffer's GEM handle */
+	bool own_buffer;	/* made with the surface, closed with it */
+	uint64_t map_offset;	/* mmap() offset of its own buffer */
+	uint32_t width;
+	uint32_t height;
+};
+
+struct igt_vmwgfx_rect {
+	uint32_t x, y, w, h;
+};
+
+bool igt_vmwgfx_has_gb_surfaces(int fd);
+int __igt_vmwgfx_surface_create(int fd, uint32_t width, uint32_t height,
+				uint32_t buffer, struct igt_vmwgfx_surface *srf);
+void igt_vmwgfx_surface_create(int fd, uint32_t width, uint32_t height,
+			       uint32_t buffer, struct igt_vmwgfx_surface *srf);
+void igt_vmwgfx_surface_destroy(int fd, struct igt_vmwgfx_surface *srf);
+void *igt_vmwgfx_surface_map(int fd, const struct igt_vmwgfx_surface *srf, int prot);
+int __igt_vmwgfx_surface_copy(int fd, const struct igt_vmwgfx_surface *dst,
+			      uint32_t dst_x, uint32_t dst_y,
+			      const struct igt_vmwgfx_surface *src,
+			      const struct igt_vmwgfx_rect *rect);
+void igt_vmwgfx_surface_copy(int fd, const struct igt_vmwgfx_surface *dst,
+			     uint32_t dst_x, uint32_t dst_y,
+			     const struct igt_vmwgfx_surface *src,
+			     const struct igt_vmwgfx_rect *rect);
 
 #endif /* IGT_VMWGFX_H */

@@ -358,16 +358,19 @@ IMPORTER_DEVICE_NOTES = {
                   "refuses foreign dma-bufs (ENODEV), so those run only on "
                   "virtio-gpu's own buffers; on other machines and older kernels "
                   "every foreign cell is the ENODEV refusal.",
-    "vmwgfx": "The Legacy Display Unit scans out of VRAM: vmwgfx copies an "
-              "imported framebuffer there from the import's pages (vmw_move), "
-              "and the host's screendump shows what it read. The only vmwgfx "
-              "path that reads an import as its device gets it; on this device "
-              "(no GMR, no MOB) the device itself reads nothing else. For every "
-              "foreign exporter that move is a known failure on every kernel "
-              "here (black, the previous framebuffer, or an oops: the "
-              "expectations files), so what it would read is not checked yet; "
-              "vmwgfx's other paths for an import (its mmap, fences, lifetime) "
-              "run in the checks of the other tables.",
+    "vmwgfx": "On a device with guest-backed objects (the stdu machine: "
+              "vmware-svga,guest-backed=on) vmwgfx binds an import that backs a "
+              "surface to a MOB whose page table it builds from the import's dma "
+              "addresses, and the device reads and writes it through that table "
+              "(prime_device's importer-device-* and vmw_prime_surface); the Screen "
+              "Target unit shows an imported framebuffer by copying it on the CPU "
+              "(vmw_bo_cpu_blit) and the host's screendump checks it "
+              "(vmw_prime_scanout). vmwgfx does not let its own dumb buffers back a "
+              "surface (EINVAL, asserted). Without guest-backed objects (plain, "
+              "virgl, blob: the Legacy Display Unit, no GMR, no MOB) the device "
+              "reads an import only when vmw_move copies a framebuffer into VRAM, "
+              "a known failure for every foreign exporter; the device copies skip "
+              "there, saying why.",
 }
 # Importers that refuse other drivers' buffers on some machines or kernels,
 # with the errno their tests assert there.

@@ -271,9 +271,11 @@ TWIN_NAMES = kbuild.TWIN_NAMES
 KERNEL_NAMES = sorted(kernel.DEBIAN_KERNELS) + TWIN_NAMES
 # Stock Debian 6.12 and its source built with CONFIG_DMABUF_DEBUG, side by side.
 DEFAULT_KERNELS = ["debian-6.12", "6.12-debug"]
-# Without --kernel and --machine: both 6.12 kernels, and stock 6.12 with virgl.
+# Without --kernel and --machine: both 6.12 kernels with vmware-svga as QEMU
+# has it and as VMware has it, and stock 6.12 with virgl.
 DEFAULT_CONFIGS = [("debian-6.12", "plain"), ("debian-6.12", "virgl"),
-                   ("6.12-debug", "plain")]
+                   ("debian-6.12", "stdu"), ("6.12-debug", "plain"),
+                   ("6.12-debug", "stdu")]
 
 
 def configurations(args):

@@ -154,10 +154,12 @@ SERIES = [
           "libigt's dmabuf_*_sync_file()) and from the importer, each seen by\n"
           "every wait on both sides as dma-resv's rules say.",
           tests=("prime_content", "prime_lifetime", "prime_sync")),
-    Patch("tests/prime_device: Add virtio-gpu host-side copies of shared buffers",
+    Patch("tests/prime_device: Add device-side copies of shared buffers",
           "The device of one side writes or reads the shared buffer with its own\n"
           "copies (virtio-gpu TRANSFER_TO_HOST, RESOURCE_COPY_REGION with virgl,\n"
-          "TRANSFER_FROM_HOST) and the CPU on the other side checks it.",
+          "TRANSFER_FROM_HOST; vmwgfx, with guest-backed objects, a surface on\n"
+          "the buffer copied to or from one of its own) and the CPU on the\n"
+          "other side checks it.",
           tests=("prime_device",)),
     Patch("tests/vmwgfx: Write a .testlist for each test",
           "tests/meson.build writes <test>.testlist for the tests it builds;\n"
@@ -172,6 +174,14 @@ SERIES = [
           "CRTC with the legacy KMS calls, for any driver.",
           lib=("igt_host.c", "igt_host.h", "igt_prime_scanout.c", "igt_prime_scanout.h"),
           vmwgfx_tests=("vmw_prime_scanout",)),
+    Patch("tests/vmwgfx/vmw_prime_surface: Read and write imports with vmwgfx's device",
+          "An imported buffer backs a guest-backed surface, so vmwgfx binds it\n"
+          "to a MOB whose page table it builds from the import's dma addresses;\n"
+          "the device copies rectangles into and out of it and reads imports of\n"
+          "one page and of 4 MiB (page tables of depth 0 and 2), each checked\n"
+          "pixel by pixel by the exporter or the CPU. Without guest-backed\n"
+          "objects the subtests skip, saying why.",
+          vmwgfx_tests=("vmw_prime_surface",)),
     Patch("tests/prime_virtgpu_scanout: Scan out imported buffers on virtio-gpu",
           "The same for virtio-gpu's display: its own dumb buffers and every\n"
           "other driver's, imported as guest blobs (6.14 and later, with blob\n"

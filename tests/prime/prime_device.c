@@ -10,21 +10,30 @@
  * Sub-category: DRM prime
  * Functionality: device-side access to shared buffers
  * Driver requirement: vgem, virtio_gpu, vmwgfx
- * Kernel requirement: CONFIG_DRM_VIRTIO_GPU with virgl for the device
- *	copies; the other providers' drivers for their crossings. virtio-gpu
- *	refuses foreign dma-bufs with ENODEV (with virgl on every kernel:
- *	ca77f27a2665 imports only blobs without virgl).
- * Guest requirement: a virtio-gpu-gl-pci device with virgl (xprime's
- *	"virgl" configuration); without virgl every dynamic subtest skips,
- *	saying so. vgem loaded, vmwgfx bound, for the other side.
+ * Kernel requirement: CONFIG_DRM_VIRTIO_GPU with virgl, or CONFIG_DRM_VMWGFX
+ *	with guest-backed objects, for the device copies; the other
+ *	providers' drivers for their crossings. virtio-gpu refuses foreign
+ *	dma-bufs with ENODEV (with virgl on every kernel: ca77f27a2665 imports
+ *	only blobs without virgl); vmwgfx refuses to back a surface with a
+ *	dumb buffer, so its device copies only other drivers' buffers
+ *	(vmw_prime_surface asserts the refusal).
+ * Guest requirement: for virtio-gpu, a virtio-gpu-gl-pci device with virgl
+ *	(xprime's "virgl" machine); for vmwgfx, a device with guest-backed
+ *	objects (xprime's "stdu" machine: vmware-svga,guest-backed=on).
+ *	Elsewhere that driver's dynamic subtests skip, saying so. vgem
+ *	loaded, for the other side.
  * Dynamic subtests: <exporter>-to-<importer>
  * Description: The device of one side of a crossing writes or reads the
- *	shared buffer with its own copies (virtio-gpu: TRANSFER_TO_HOST,
- *	virgl's RESOURCE_COPY_REGION on the host between the buffer and a 3D
- *	staging resource (RESOURCE_CREATE), TRANSFER_FROM_HOST), and the CPU
- *	on the other side checks or
- *	provides the pattern. The crossings are those where that side's
- *	driver has device copies.
+ *	shared buffer with its own copies, and the CPU on the other side
+ *	checks or provides the pattern. virtio-gpu: TRANSFER_TO_HOST, virgl's
+ *	RESOURCE_COPY_REGION on the host between the buffer and a 3D staging
+ *	resource (RESOURCE_CREATE), TRANSFER_FROM_HOST. vmwgfx: a
+ *	guest-backed surface on the buffer, which vmwgfx binds to a MOB whose
+ *	page table it builds from the buffer's dma addresses (an import's
+ *	too), UPDATE_GB_SURFACE (the device reads the pages), SURFACE_COPY
+ *	to or from a staging surface, READBACK_GB_SURFACE (the device writes
+ *	the pages). The crossings are those where that side's driver has
+ *	device copies.
  *
  * SUBTEST: exporter-device-write
  * Crossings: virtio-gpu -> vgem, virtio-gpu, vmwgfx
@@ -39,13 +48,15 @@
  * Checks: exported resource, device read
  *
  * SUBTEST: importer-device-write
- * Crossings: vgem, virtio-gpu, vmwgfx, udmabuf, dma-heap -> virtio-gpu
+ * Crossings: vgem, virtio-gpu, vmwgfx, udmabuf, dma-heap -> virtio-gpu;
+ *	vgem, virtio-gpu, udmabuf, dma-heap -> vmwgfx
  * Description: The importer's device writes the pattern into the imported
  *	buffer; the exporter reads it through its own mapping.
  * Checks: imported resource, device write
  *
  * SUBTEST: importer-device-read
- * Crossings: vgem, virtio-gpu, vmwgfx, udmabuf, dma-heap -> virtio-gpu
+ * Crossings: vgem, virtio-gpu, vmwgfx, udmabuf, dma-heap -> virtio-gpu;
+ *	vgem, virtio-gpu, udmabuf, dma-heap -> vmwgfx
  * Description: The exporter writes the pattern through its own mapping; the
  *	importer's device reads the imported buffer back.
  * Checks: imported resource, device read
@@ -59,8 +70,9 @@
 #include "igt_prime_crossing.h"
 
 IGT_TEST_DESCRIPTION("Shared buffers written and read by the devices of "
-		     "their exporter and importer (virtio-gpu with virgl), "
-		     "checked by the CPU on the other side.");
+		     "their exporter and importer (virtio-gpu with virgl, "
+		     "vmwgfx with guest-backed objects), checked by the CPU on "
+		     "the other side.");
 
 #define WIDTH	256
 #define HEIGHT	64
@@ -118,16 +130,28 @@ static void test_importer_device_read(struct igt_prime_crossing *c, void *data)
 	device_assert(c->importer, c->importer_fd, c->imported, c);
 }
 
+/*
+ * A device copies the buffers of its driver's own making unless the driver
+ * refuses them (vmwgfx's dumb buffers: vmw_prime_surface asserts that), and
+ * the buffers it imported from others.
+ */
+static bool copies(const struct igt_prime_provider *device, bool own)
+{
+	return device->device_write && device->device_read &&
+	       !(own && device->device_own_errno);
+}
+
 static bool exporter_copies(const struct igt_prime_provider *exporter,
 			    const struct igt_prime_provider *importer)
 {
-	return exporter->device_write && exporter->device_read;
+	return copies(exporter, true);
 }
 
+/* An import of the importer's own buffer is that buffer. */
 static bool importer_copies(const struct igt_prime_provider *exporter,
 			    const struct igt_prime_provider *importer)
 {
-	return importer->device_write && importer->device_read;
+	return copies(importer, exporter == importer);
 }
 
 int igt_main()
