@@ -273,3 +273,74 @@ void igt_prime_scanout_check_imported(int fd, struct igt_prime_scanout *scanout,
 	scanout_check(fd, scanout, device, handle, c->bo.stride, fill_exporter, c);
 	gem_close(fd, handle);
 }
+
+/*
+ * What the host may show after only @rect was marked dirty: @after's
+ * pattern inside it; outside, pixel by pixel, @before's or @after's as
+ * @screen has it (DIRTYFB's clips say what changed at least: a driver may
+ * update more), and @before's where it has neither.
+ */
+static pixman_image_t *expected_after_rect(pixman_image_t *screen, const drmModeClip *rect,
+					   uint32_t before, uint32_t after)
+{
+	int width = pixman_image_get_width(screen), height = pixman_image_get_height(screen);
+	pixman_image_t *expected = igt_pattern_image(width, height, before);
+	uint32_t *want = pixman_image_get_data(expected);
+	const uint32_t *seen = pixman_image_get_data(screen);
+	uint32_t stride = pixman_image_get_stride(expected) / 4;
+	uint32_t seen_stride = pixman_image_get_stride(screen) / 4;
+
+	for (int y = 0; y < height; y++) {
+		for (int x = 0; x < width; x++) {
+			uint32_t new = igt_pattern_pixel(after, x, y) & 0x00ffffff;
+			bool inside = x >= rect->x1 && x < rect->x2 &&
+				      y >= rect->y1 && y < rect->y2;
+
+			if (inside || (seen[y * seen_stride + x] & 0x00ffffff) == new)
+				want[y * stride + x] = new;
+		}
+	}
+	return expected;
+}
+
+/**
+ * igt_prime_scanout_check_imported_rect:
+ * @fd: the importer's DRM fd that is DRM master
+ * @scanout: from igt_prime_scanout_find()
+ * @device: the host's id of the display device
+ * @c: a crossing into @fd's driver, begun with the mode's size
+ * @rect: the part of the framebuffer marked dirty
+ *
+ * As igt_prime_scanout_check_imported(), but after the exporter writes
+ * the second pattern only @rect is marked dirty (DIRTYFB with one clip):
+ * the host must show the second pattern inside it, and outside it each
+ * pixel of either pattern, at its own position (a driver may copy more
+ * than the damage, never another place).
+ */
+void igt_prime_scanout_check_imported_rect(int fd, struct igt_prime_scanout *scanout,
+					   const char *device, struct igt_prime_crossing *c,
+					   const drmModeClip *rect)
+{
+	pixman_image_t *screen, *expected;
+	uint32_t handle = 0;
+
+	igt_assert_eq(__prime_fd_to_handle(fd, c->dmabuf, &handle), 0);
+	igt_prime_exporter_fill(c, scanout_seeds[0]);
+	igt_prime_scanout_show(fd, scanout, handle, c->bo.stride);
+	igt_prime_scanout_assert_host(device, scanout, scanout_seeds[0]);
+
+	igt_prime_exporter_fill(c, scanout_seeds[1]);
+	igt_assert_eq(drmModeDirtyFB(fd, scanout->fb_id, (drmModeClip *)rect, 1), 0);
+	screen = igt_host_screendump(device);
+	igt_assert_eq(pixman_image_get_width(screen), scanout->mode.hdisplay);
+	igt_assert_eq(pixman_image_get_height(screen), scanout->mode.vdisplay);
+	expected = expected_after_rect(screen, rect, scanout_seeds[0], scanout_seeds[1]);
+	igt_pattern_image_clear_x(expected);
+	igt_assert_image(pixman_image_get_data(screen), pixman_image_get_stride(screen),
+			 expected, scanout_seeds[1], "host's view of the scanout");
+	pixman_image_unref(expected);
+	pixman_image_unref(screen);
+
+	igt_prime_scanout_off(fd, scanout);
+	gem_close(fd, handle);
+}

@@ -37,5 +37,8 @@ void igt_prime_scanout_check_native(int fd, struct igt_prime_scanout *scanout,
 				    const struct igt_prime_provider *provider);
 void igt_prime_scanout_check_imported(int fd, struct igt_prime_scanout *scanout,
 				      const char *device, struct igt_prime_crossing *c);
+void igt_prime_scanout_check_imported_rect(int fd, struct igt_prime_scanout *scanout,
+					   const char *device, struct igt_prime_crossing *c,
+					   const drmModeClip *rect);
 
 #endif /* IGT_PRIME_SCANOUT_H */

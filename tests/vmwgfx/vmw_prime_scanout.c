@@ -34,12 +34,24 @@
  *	display: the host shows the exporter's pattern, and after the
  *	exporter rewrites it and the framebuffer is marked dirty, the new one.
  * Checks: imported scanout
+ *
+ * SUBTEST: imported-dirty-rect
+ * Description: As imported, but only a rectangle is marked dirty after the
+ *	rewrite: the host shows the new pattern there, and elsewhere each
+ *	pixel of the old or the new one at its own position (a driver may
+ *	update more than the damage). vmwgfx's Screen Target unit copies an
+ *	imported framebuffer's damage on the CPU (vmw_bo_cpu_blit()) into the
+ *	surface the device shows, from and to the rectangle's place; the
+ *	Legacy Display Unit shows its VRAM framebuffer whole, so elsewhere
+ *	the subtest skips, saying why.
+ * Checks: imported scanout, sub-rectangle
  */
 
 #include "igt.h"
 #include "igt_host.h"
 #include "igt_prime_crossing.h"
 #include "igt_prime_scanout.h"
+#include "igt_vmwgfx.h"
 
 IGT_TEST_DESCRIPTION("Buffers of every exporter shown by vmwgfx, checked by "
 		     "what the host's display device shows.");
@@ -59,6 +71,22 @@ static void test_native(void)
 static void test_imported(struct igt_prime_crossing *c, void *data)
 {
 	igt_prime_scanout_check_imported(vmw, &scanout, VMWGFX_DEVICE, c);
+}
+
+static void test_imported_dirty_rect(struct igt_prime_crossing *c, void *data)
+{
+	/* A third of the screen, in from its top left corner. */
+	const drmModeClip rect = {
+		.x1 = scanout.mode.hdisplay / 4,
+		.y1 = scanout.mode.vdisplay / 4,
+		.x2 = scanout.mode.hdisplay / 4 + scanout.mode.hdisplay / 3,
+		.y2 = scanout.mode.vdisplay / 4 + scanout.mode.vdisplay / 3,
+	};
+
+	igt_require_f(igt_vmwgfx_has_gb_surfaces(vmw),
+		      "vmwgfx's Legacy Display Unit (no guest-backed objects) shows its "
+		      "VRAM framebuffer whole: no dirty rectangle is copied alone\n");
+	igt_prime_scanout_check_imported_rect(vmw, &scanout, VMWGFX_DEVICE, c, &rect);
 }
 
 static bool to_vmwgfx(const struct igt_prime_provider *exporter,
@@ -86,6 +114,14 @@ int igt_main()
 	igt_subtest_with_dynamic("imported")
 		igt_prime_for_each_crossing_if(providers, to_vmwgfx, scanout.mode.hdisplay,
 					       scanout.mode.vdisplay, test_imported, NULL);
+
+	igt_describe("Show every exporter's buffer, imported into vmwgfx, mark a "
+		     "rectangle of it dirty after a rewrite, and check the host's "
+		     "view inside and outside it.");
+	igt_subtest_with_dynamic("imported-dirty-rect")
+		igt_prime_for_each_crossing_if(providers, to_vmwgfx, scanout.mode.hdisplay,
+					       scanout.mode.vdisplay, test_imported_dirty_rect,
+					       NULL);
 
 	igt_fixture() {
 		drm_close_driver(vmw);
