@@ -89,7 +89,8 @@ static uint64_t vmwgfx_getparam(int fd, uint32_t param)
  *
  * Whether the device has guest-backed objects (VMWGFX_CAP_GBOBJECTS) and 3D,
  * so that user space makes guest-backed surfaces and has the device copy
- * between them. QEMU's vmware-svga has them only with guest-backed=on.
+ * between them. VMware's device has them; QEMU's vmware-svga as it ships
+ * has not.
  *
  * Returns: true when it has.
  */
@@ -380,7 +381,7 @@ const struct igt_prime_provider igt_prime_vmwgfx = {
 	.device_write = vmwgfx_device_write,
 	.device_read = vmwgfx_device_read,
 	.device_why = "surfaces the device copies need guest-backed objects "
-		      "(SVGA_CAP_GBOBJECTS; QEMU: vmware-svga,guest-backed=on)",
+		      "(SVGA_CAP_GBOBJECTS), which this device does not offer",
 	/* vmw_gb_surface_define_internal(): "Can't backup surface with a dumb buffer" */
 	.device_own_errno = EINVAL,
 	.device_own_why = "vmwgfx does not let a dumb buffer back a surface",
