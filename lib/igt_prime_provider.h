@@ -56,6 +56,8 @@ struct igt_prime_provider {
 	int (*device_read)(int fd, uint32_t handle, const struct igt_prime_bo *bo,
 			   void *dst);
 	const char *device_why;
+	/* Whether @fd's device has those copies; NULL: it always has. */
+	bool (*has_device_copies)(int fd);
 	/*
 	 * errno of the device copies of the provider's own buffers, those its
 	 * create() makes (0: they work), for device_own_why.

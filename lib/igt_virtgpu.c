@@ -374,6 +374,7 @@ const struct igt_prime_provider igt_prime_virtio_gpu = {
 	.device_write = virtgpu_device_write,
 	.device_read = virtgpu_device_read,
 	.device_why = "host-side copies need virgl (TRANSFER_FROM_HOST is ENOSYS without it)",
+	.has_device_copies = igt_virtgpu_has_virgl,
 	/*
 	 * Foreign dma-bufs become guest blobs only from 6.14 (ca77f27a2665),
 	 * and only with blob resources and no virgl.

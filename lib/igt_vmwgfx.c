@@ -382,6 +382,7 @@ const struct igt_prime_provider igt_prime_vmwgfx = {
 	.device_read = vmwgfx_device_read,
 	.device_why = "surfaces the device copies need guest-backed objects "
 		      "(SVGA_CAP_GBOBJECTS), which this device does not offer",
+	.has_device_copies = igt_vmwgfx_has_gb_surfaces,
 	/* vmw_gb_surface_define_internal(): "Can't backup surface with a dumb buffer" */
 	.device_own_errno = EINVAL,
 	.device_own_why = "vmwgfx does not let a dumb buffer back a surface",
