@@ -5,8 +5,9 @@ The same QEMU, kernel, command line, machine and devices (the root image's
 disk too) as ./xprime run, with an initramfs whose init powers off at once: the floor under every boot of a run. Prints
 the wall time of each boot and QEMU's peak RSS.
 
-Usage: tools/bench_boot.py [--kernel KERNEL] [--machine plain|virgl] [--boots 5]
-KERNEL is what ./xprime run --kernel takes (default debian-6.12); it is
+Usage: tools/bench_boot.py [--kernel KERNEL] [--machine MACHINE] [--boots 5]
+KERNEL and MACHINE are what ./xprime run --kernel and --machine take
+(default debian-6.12 on plain); the kernel is
 fetched or built on first use, like the QEMU it boots.
 """
 
