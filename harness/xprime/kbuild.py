@@ -30,7 +30,7 @@ TWIN_NAMES = [f"{version}-{flavour}" for version in TWIN_SOURCES
 # (kernel/fixes/<version>/*.patch, a `git format-patch` series) applied,
 # built as the debug twin is. Known where the twins are (--kernel, --help).
 FIXES = REPO / "kernel" / "fixes"
-FIXED_VERSIONS = ["6.12"]
+FIXED_VERSIONS = ["6.12", "7.2"]
 FIXED_NAMES = [f"{version}-fixed" for version in FIXED_VERSIONS]
 TWIN_NAMES += FIXED_NAMES
 FRAGMENT = REPO / "kernel" / "xprime.config"
