@@ -4,6 +4,7 @@ import subprocess
 import tempfile
 import unittest
 from pathlib import Path
+from unittest import mock
 
 from xprime import kbuild, kernel
 
@@ -48,6 +49,76 @@ class TestTreeIdentity(unittest.TestCase):
             (tree / "new.c").write_text("int x;\n")
             untracked = kbuild.tree_contents(tree)
             self.assertEqual(len({str(clean), str(edited), str(untracked)}), 3)
+
+
+PATCH = """From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
+Subject: [PATCH] a: fix
+
+---
+ a.c | 2 +-
+ 1 file changed, 1 insertion(+), 1 deletion(-)
+
+diff --git a/a.c b/a.c
+--- a/a.c
++++ b/a.c
+@@ -1 +1 @@
+-int a = 0;
++int a = 1;
+"""
+
+
+class TestFixedSource(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+        root = Path(self.tmp.name)
+        self.source = root / "linux"
+        (self.source / "scripts").mkdir(parents=True)
+        (self.source / "a.c").write_text("int a = 0;\n")
+        # checkpatch stand-in: complains about the patch's name with "bad".
+        (self.source / "scripts" / "checkpatch.pl").write_text(
+            'my $f = $ARGV[-1]; if ($f =~ /bad/) { print "ERROR: bad\\n"; exit 1 }\n')
+        self.series = root / "fixes" / "6.12"
+        self.series.mkdir(parents=True)
+        (self.series / "0001-a-fix.patch").write_text(PATCH)
+        self.cache = root / "cache"
+        self.cache.mkdir()
+        patches = [mock.patch.object(kbuild, "FIXES", self.series.parent),
+                   mock.patch.object(kbuild, "debian_source", return_value=self.source),
+                   mock.patch("xprime.setup.cache_dir", return_value=self.cache)]
+        for p in patches:
+            p.start()
+            self.addCleanup(p.stop)
+
+    def test_series_applied_to_a_copy_the_source_kept(self):
+        series = kbuild.fix_series("6.12")
+        fixed = kbuild.fixed_source(self.source, "6.12", series)
+        self.assertEqual((fixed / "a.c").read_text(), "int a = 1;\n")
+        self.assertEqual((self.source / "a.c").read_text(), "int a = 0;\n")
+        # The files the series leaves alone are the source's, linked.
+        self.assertEqual((fixed / "scripts" / "checkpatch.pl").stat().st_ino,
+                         (self.source / "scripts" / "checkpatch.pl").stat().st_ino)
+        # Another series is another source, the first one kept.
+        (self.series / "0001-a-fix.patch").write_text(PATCH.replace("a = 1", "a = 2"))
+        other = kbuild.fixed_source(self.source, "6.12", series)
+        self.assertNotEqual(other, fixed)
+        self.assertEqual((other / "a.c").read_text(), "int a = 2;\n")
+
+    def test_check_series(self):
+        self.assertEqual(kbuild.check_series("6.12"), [])
+        (self.series / "0002-bad.patch").write_text(PATCH)
+        problems = kbuild.check_series("6.12")
+        # The second patch does not apply after the first, and checkpatch
+        # says why it is bad.
+        self.assertEqual(len(problems), 2)
+        self.assertIn("git apply --check", problems[0])
+        self.assertIn("checkpatch 0002-bad.patch:\nERROR: bad", problems[1])
+        self.assertEqual((self.source / "a.c").read_text(), "int a = 0;\n")
+
+    def test_fixed_names_are_known_and_need_a_series(self):
+        self.assertIn("6.12-fixed", kbuild.TWIN_NAMES)
+        with self.assertRaises(kbuild.SetupError):
+            kbuild.fix_series("9.9")
 
 
 class TestBuiltinModules(unittest.TestCase):

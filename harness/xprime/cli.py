@@ -745,7 +745,8 @@ def parser():
                                        "survived, the same subtests in shards merged, "
                                        "two runs side by side, report.html in chromium, "
                                        "the Debian package installed and run, a LAVA job; "
-                                       "the series built in IGT's tree.")
+                                       "the series built in IGT's tree; the kernel "
+                                       "fixes applied to their source, checkpatch.")
     check.set_defaults(func=cmd_check)
     return p
 

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from .host import PrivateApt
@@ -25,6 +26,13 @@ TWIN_SOURCES = {"6.12": "trixie", "7.2": "sid"}
 SOURCE_PACKAGE, SOURCE_SUITE = "linux-source-6.12", TWIN_SOURCES["6.12"]
 TWIN_NAMES = [f"{version}-{flavour}" for version in TWIN_SOURCES
               for flavour in ("debug", "nodebug")]
+# The fixed kernels: the same source with the project's kernel fixes
+# (kernel/fixes/<version>/*.patch, a `git format-patch` series) applied,
+# built as the debug twin is. Known where the twins are (--kernel, --help).
+FIXES = REPO / "kernel" / "fixes"
+FIXED_VERSIONS = ["6.12", "7.2"]
+FIXED_NAMES = [f"{version}-fixed" for version in FIXED_VERSIONS]
+TWIN_NAMES += FIXED_NAMES
 FRAGMENT = REPO / "kernel" / "xprime.config"
 DEBUG_FRAGMENT = REPO / "kernel" / "debug.config"
 # ARCH is explicit: left to default, ARCH=x86 makes 64BIT a question that
@@ -133,9 +141,10 @@ def tree_contents(tree):
     return ["git", head, key_of(diff.hex()) if diff else "clean"]
 
 
-def built_kernel(source_tree, debug, name, identity=None):
+def built_kernel(source_tree, debug, name, identity=None, localversion=None, salt=()):
     """A Kernel built from @source_tree with the project's config (+ debug);
-    its build, lock and log are @identity's (default: @name)."""
+    its build, lock and log are @identity's (default: @name). @salt joins
+    the cache key (the fixes' digests)."""
     identity = identity or name
     tree = Path(source_tree).resolve()
     if not (tree / "Makefile").exists() or not (tree / "Kconfig").exists():
@@ -144,11 +153,11 @@ def built_kernel(source_tree, debug, name, identity=None):
         # Kbuild refuses O= builds of a tree configured in place.
         raise SetupError(f"{tree} has been configured in place; run 'make mrproper' there")
     fragment = fragment_text(debug)
-    key = key_of(tree_contents(tree), fragment, ARCH)
+    key = key_of(tree_contents(tree), fragment, ARCH, *salt)
     # Our own unpacked sources are built once, from cold; any other tree
     # (`git bisect run`) keeps its build directory, so a step is incremental.
     keep = not tree.is_relative_to(cache_dir().resolve())
-    localversion = "-xprime-debug" if debug else "-xprime"
+    localversion = localversion or ("-xprime-debug" if debug else "-xprime")
 
     def build(tmp):
         log = cache_dir() / "logs" / f"kbuild-{identity}.log"
@@ -219,13 +228,112 @@ def install(objdir, dest):
 
 def source_twin(name):
     """`6.12-debug`, `7.2-nodebug`...: Debian's linux-source-<version>, built
-    with the project's fragment, with or without debug.config."""
+    with the project's fragment, with or without debug.config; `6.12-fixed`:
+    the same with the project's fixes, and debug.config."""
     if name not in TWIN_NAMES:
         raise SetupError(f"unknown source-built kernel {name!r}; known: "
                          + ", ".join(TWIN_NAMES))
     version, _, flavour = name.partition("-")
     source = debian_source(f"linux-source-{version}", TWIN_SOURCES[version])
+    if flavour == "fixed":
+        series = fix_series(version)
+        return built_kernel(fixed_source(source, version, series), True, name,
+                            localversion="-xprime-fixed",
+                            salt=[file_digest(p) for p in series])
     return built_kernel(source, flavour == "debug", name)
+
+
+def fix_series(version):
+    """kernel/fixes/<version>/*.patch, in order."""
+    series = sorted((FIXES / version).glob("*.patch"))
+    if not series:
+        raise SetupError(f"no patches in {FIXES / version}")
+    return series
+
+
+def apply_series(tree, series, log, check=False):
+    """`git apply` each patch of @series to @tree (any directory, not a git
+    work tree: git looks for none above it), or only check that it applies."""
+    for patch in series:
+        run_logged(["git", "apply", *(["--check"] if check else []), "-p1", patch], log,
+                   f"{'checking' if check else 'applying'} {patch.name}",
+                   env=outside_git(tree), cwd=tree)
+
+
+def outside_git(tree):
+    """The environment for git commands in @tree that must not find a
+    repository above it (the cache may be inside one)."""
+    return {**os.environ, "GIT_CEILING_DIRECTORIES": str(Path(tree).resolve().parent)}
+
+
+# checkpatch looks a Fixes: tag's commit up in the tree's git history, and
+# Debian's source has none: the one warning that says so is not the patch's.
+CHECKPATCH = ["scripts/checkpatch.pl", "--strict", "--quiet", "--no-summary",
+              "--ignore", "UNKNOWN_COMMIT_ID"]
+
+
+def check_series(version):
+    """Problems of kernel/fixes/<version> (none: []): each patch must apply
+    (git apply --check) to Debian's source with the patches before it
+    applied, on a scratch copy of the files the series changes, and pass
+    checkpatch --strict."""
+    source = debian_source(f"linux-source-{version}", TWIN_SOURCES[version])
+    series = fix_series(version)
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="xprime-fixes-") as tmp:
+        scratch = Path(tmp) / "src"
+        scratch.mkdir()
+        for name in touched(series, source):
+            if (source / name).is_file():
+                (scratch / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source / name, scratch / name)
+        for patch in series:
+            for check in (True, False):
+                out = subprocess.run(["git", "apply", *(["--check"] if check else []),
+                                      "-p1", patch], cwd=scratch, env=outside_git(scratch),
+                                     capture_output=True, text=True)
+                if out.returncode:
+                    problems.append(f"git apply --check {patch.name}: {out.stderr.strip()}")
+                    break
+            if problems:
+                break
+    for patch in series:
+        out = subprocess.run(["perl", *CHECKPATCH, patch], cwd=source,
+                             capture_output=True, text=True)
+        if out.returncode or out.stdout.strip():
+            problems.append(f"checkpatch {patch.name}:\n{(out.stdout + out.stderr).strip()}")
+    return problems
+
+
+def touched(series, tree):
+    """The files (relative paths) that @series changes."""
+    numstat = subprocess.run(["git", "apply", "--numstat", *series], cwd=tree,
+                             env=outside_git(tree), capture_output=True, text=True)
+    if numstat.returncode:
+        raise SetupError(f"git apply --numstat {' '.join(p.name for p in series)}: "
+                         f"{numstat.stderr.strip()}")
+    return sorted({line.split("\t", 2)[2] for line in numstat.stdout.splitlines()})
+
+
+def fixed_source(source, version, series):
+    """@source with @series applied: a copy whose files are hard links to
+    @source's but for those the series changes (git apply writes a new file
+    for each, and they are copied first all the same)."""
+
+    def build(tmp):
+        log = tmp / "apply.log"
+        src = tmp / "src"
+        run_logged(["cp", "-al", source, src], log, f"linking linux-source-{version}")
+        for name in touched(series, src):
+            path = src / name
+            if path.is_file():
+                copy = path.with_name(path.name + ".xprime-copy")
+                shutil.copy2(path, copy)
+                os.replace(copy, path)
+        apply_series(src, series, log)
+
+    key = key_of(str(source), [file_digest(p) for p in series])
+    return cached(f"linux-source-{version}-fixed", key, build) / "src"
 
 
 def tree_kernel(tree, debug):

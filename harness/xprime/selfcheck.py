@@ -27,7 +27,12 @@
    Debian's lava-dispatcher (lava-run): the same results as test cases;
 10. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
    tree (../shared's tarball), IGT's checks on it (a skip, never a pass,
-   when there is no tree).
+   when there is no tree);
+11. the kernel fixes (kernel/fixes/<version>/, 6.12 and 7.2): each series
+   applies to Debian's cached linux-source-<version> (git apply --check)
+   and is checkpatch --strict clean (a few seconds, once the sources are
+   cached; building and running the fixed kernels is a benchmark,
+   docs/benchmarks.md).
 """
 
 import json
@@ -273,6 +278,14 @@ def run(args):
     tally.check(wanted <= installed, "meson install puts every test and its .testlist in "
                 "<libexecdir>/igt-gpu-tools/, driver directories kept: "
                 + (", ".join(sorted(wanted - installed)) or f"{len(wanted)} files"))
+
+    steps.start_step("kernel fixes: each series applies to its linux-source, checkpatch")
+    for version in kbuild.FIXED_VERSIONS:
+        problems = kbuild.check_series(version)
+        tally.check(not problems, f"kernel/fixes/{version}: "
+                    f"{len(kbuild.fix_series(version))} patches apply to Debian's "
+                    f"linux-source-{version} (git apply --check), checkpatch --strict clean"
+                    + "".join(f"\n      {p}" for p in problems))
 
     steps.start_step("integration: a real guest")
     outcome = env.run(kern, run_dir, INTEGRATION_FILTERS, extra_tests=SELFTEST)
