@@ -87,7 +87,7 @@ static uint64_t vmwgfx_getparam(int fd, uint32_t param)
  * igt_vmwgfx_has_gb_surfaces:
  * @fd: a vmwgfx DRM fd
  *
- * Whether the device has guest-backed objects (VMWGFX_CAP_GBOBJECTS) and 3D,
+ * Whether the device has guest-backed objects (SVGA_CAP_GBOBJECTS) and 3D,
  * so that user space makes guest-backed surfaces and has the device copy
  * between them. VMware's device has them; QEMU's vmware-svga as it ships
  * has not.
