@@ -176,14 +176,19 @@ void igt_vmwgfx_surface_destroy(int fd, struct igt_vmwgfx_surface *srf)
 	memset(srf, 0, sizeof(*srf));
 }
 
+static size_t surface_bytes(const struct igt_vmwgfx_surface *srf)
+{
+	return (size_t)srf->width * 4 * srf->height;
+}
+
 /**
  * igt_vmwgfx_surface_map:
  * @fd: a vmwgfx DRM fd
  * @srf: a surface made with its own buffer
  * @prot: PROT_READ and/or PROT_WRITE
  *
- * Maps the surface's own buffer for the CPU; the caller munmap()s
- * @srf->width * 4 * @srf->height bytes.
+ * Maps the surface's own buffer for the CPU, until
+ * igt_vmwgfx_surface_unmap().
  *
  * Returns: the mapping.
  */
@@ -193,11 +198,22 @@ void *igt_vmwgfx_surface_map(int fd, const struct igt_vmwgfx_surface *srf, int p
 
 	igt_assert_f(srf->own_buffer, "surface %u: no buffer of its own to map\n",
 		     srf->handle);
-	ptr = mmap(NULL, (size_t)srf->width * 4 * srf->height, prot, MAP_SHARED, fd,
-		   srf->map_offset);
+	ptr = mmap(NULL, surface_bytes(srf), prot, MAP_SHARED, fd, srf->map_offset);
 	igt_assert_f(ptr != MAP_FAILED, "mmap of surface %u's buffer: %s\n",
 		     srf->handle, igt_errno_name(errno));
 	return ptr;
+}
+
+/**
+ * igt_vmwgfx_surface_unmap:
+ * @srf: a surface mapped with igt_vmwgfx_surface_map()
+ * @ptr: the mapping
+ *
+ * Unmaps it.
+ */
+void igt_vmwgfx_surface_unmap(const struct igt_vmwgfx_surface *srf, void *ptr)
+{
+	munmap(ptr, surface_bytes(srf));
 }
 
 /* SVGA3D commands: a header (id, bytes that follow) and 32-bit words. */
@@ -336,7 +352,7 @@ static int vmwgfx_device_write(int fd, uint32_t handle, const struct igt_prime_b
 	igt_vmwgfx_surface_create(fd, all.w, all.h, 0, &staging);
 	ptr = igt_vmwgfx_surface_map(fd, &staging, PROT_WRITE);
 	igt_pattern_fill(ptr, bo->stride, bo->width, bo->height, seed);
-	munmap(ptr, (size_t)bo->stride * bo->height);
+	igt_vmwgfx_surface_unmap(&staging, ptr);
 
 	igt_vmwgfx_surface_copy(fd, &target, 0, 0, &staging, &all);
 	igt_vmwgfx_surface_destroy(fd, &staging);
@@ -366,8 +382,8 @@ static int vmwgfx_device_read(int fd, uint32_t handle, const struct igt_prime_bo
 
 	ptr = igt_vmwgfx_surface_map(fd, &staging, PROT_READ);
 	memset(dst, 0, bo->size);
-	memcpy(dst, ptr, (size_t)bo->stride * bo->height);
-	munmap(ptr, (size_t)bo->stride * bo->height);
+	memcpy(dst, ptr, surface_bytes(&staging));
+	igt_vmwgfx_surface_unmap(&staging, ptr);
 	igt_vmwgfx_surface_destroy(fd, &staging);
 	igt_vmwgfx_surface_destroy(fd, &source);
 	return 0;

@@ -39,6 +39,7 @@ void igt_vmwgfx_surface_create(int fd, uint32_t width, uint32_t height,
 			       uint32_t buffer, struct igt_vmwgfx_surface *srf);
 void igt_vmwgfx_surface_destroy(int fd, struct igt_vmwgfx_surface *srf);
 void *igt_vmwgfx_surface_map(int fd, const struct igt_vmwgfx_surface *srf, int prot);
+void igt_vmwgfx_surface_unmap(const struct igt_vmwgfx_surface *srf, void *ptr);
 int __igt_vmwgfx_surface_copy(int fd, const struct igt_vmwgfx_surface *dst,
 			      uint32_t dst_x, uint32_t dst_y,
 			      const struct igt_vmwgfx_surface *src,

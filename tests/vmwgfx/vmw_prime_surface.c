@@ -118,7 +118,7 @@ static void staging_surface(struct igt_prime_crossing *c, uint32_t seed,
 	igt_vmwgfx_surface_create(c->importer_fd, c->bo.stride / 4, c->bo.height, 0, srf);
 	ptr = igt_vmwgfx_surface_map(c->importer_fd, srf, PROT_WRITE);
 	igt_pattern_fill(ptr, c->bo.stride, c->bo.width, c->bo.height, seed);
-	munmap(ptr, (size_t)c->bo.stride * c->bo.height);
+	igt_vmwgfx_surface_unmap(srf, ptr);
 }
 
 /* @base's pattern, with @pasted's pattern's rect moved to (TO_X, TO_Y). */
@@ -168,7 +168,7 @@ static void test_copy_rect_from_import(struct igt_prime_crossing *c, void *data)
 	ptr = igt_vmwgfx_surface_map(c->importer_fd, &staging, PROT_READ);
 	igt_assert_image(ptr, c->bo.stride, expected, EXPORTER_SEED,
 			 "device's copy into its surface");
-	munmap(ptr, (size_t)c->bo.stride * c->bo.height);
+	igt_vmwgfx_surface_unmap(&staging, ptr);
 	pixman_image_unref(expected);
 	igt_vmwgfx_surface_destroy(c->importer_fd, &staging);
 	igt_vmwgfx_surface_destroy(c->importer_fd, &import);
