@@ -202,7 +202,8 @@ static void test_own_dumb_buffer(int fd)
 	ret = __igt_vmwgfx_surface_create(fd, bo.stride / 4, bo.height, bo.handle, &srf);
 	igt_assert_f(ret == -igt_prime_vmwgfx.device_own_errno,
 		     "surface on a vmwgfx dumb buffer: %s, expected %s (%s)\n",
-		     igt_errno_name(-ret), igt_errno_name(igt_prime_vmwgfx.device_own_errno),
+		     ret ? igt_errno_name(-ret) : "made",
+		     igt_errno_name(igt_prime_vmwgfx.device_own_errno),
 		     igt_prime_vmwgfx.device_own_why);
 	igt_prime_vmwgfx.destroy(fd, &bo);
 
