@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 
-from xprime import cli, display, guest, initramfs, qemu, rootimage, session, sidroot  # noqa: E402
+from xprime import display, errors, guest, initramfs, qemu_build, rootimage, sidroot, suite  # noqa: E402
 
 BARE_INIT = b"#!/bin/busybox sh\n/bin/busybox poweroff -f\n"
 
@@ -44,18 +44,18 @@ def bare_initrd(directory):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--kernel", default="debian-6.12",
-                   help="as ./xprime run --kernel: " + ", ".join(cli.KERNEL_NAMES))
-    p.add_argument("--machine", default="plain", choices=sorted(cli.MACHINES))
+                   help="as ./xprime run --kernel: " + ", ".join(suite.KERNEL_NAMES))
+    p.add_argument("--machine", default="plain", choices=sorted(suite.MACHINES))
     p.add_argument("--boots", type=int, default=5)
     args = p.parse_args()
     try:
-        spec = cli.kernel_spec(args.kernel)
-    except session.UsageError as err:
+        spec = suite.kernel_spec(args.kernel)
+    except errors.UsageError as err:
         p.error(str(err))
 
-    k = cli.kernel_for(spec)
-    machine = cli.MACHINES[args.machine]
-    q = qemu.qemu(virgl=machine.virgl)
+    k = suite.kernel_for(spec)
+    machine = suite.MACHINES[args.machine]
+    q = qemu_build.build(virgl=machine.virgl)
     root_image = rootimage.root_image(sidroot.sid_root())
     times = []
     with tempfile.TemporaryDirectory() as tmp, \

@@ -4,7 +4,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from xprime import expect
+from xprime import expect, results
 
 FILE = """\
 # comment
@@ -53,7 +53,7 @@ class TestExpect(unittest.TestCase):
         tests = {"igt@prime_sync": entry("incomplete"),
                  "igt@prime_sync@vgem-fence@vgem-to-vgem": entry("pass"),
                  "igt@lonely": entry("incomplete")}
-        self.assertEqual(sorted(expect.leaves(tests)),
+        self.assertEqual(sorted(results.leaves(tests)),
                          ["igt@lonely", "igt@prime_sync@vgem-fence@vgem-to-vgem"])
 
     def test_alternatives(self):

@@ -85,7 +85,7 @@ class TestFixedSource(unittest.TestCase):
         self.cache.mkdir()
         patches = [mock.patch.object(kbuild, "FIXES", self.series.parent),
                    mock.patch.object(kbuild, "debian_source", return_value=self.source),
-                   mock.patch("xprime.setup.cache_dir", return_value=self.cache)]
+                   mock.patch("xprime.cache.cache_dir", return_value=self.cache)]
         for p in patches:
             p.start()
             self.addCleanup(p.stop)

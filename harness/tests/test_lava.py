@@ -8,7 +8,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from xprime import lava, session
+from xprime import lava, results
 
 LOG = """\
 {"dt": "2026-12-01T15:17:34.17", "lvl": "results", "msg": {"case": "validate", "definition": "lava", "result": "pass"}}
@@ -25,7 +25,7 @@ class TestLavaResults(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "lava-run.log"
             log.write_text(LOG)
-            job, cases = lava.results(log)
+            job, cases = lava.job_results(log)
         self.assertEqual(job, "pass")
         self.assertEqual(cases, [("igt@prime_cross@import@vgem-to-vmwgfx", "pass"),
                                  ("igt@vmwgfx/vmw_prime_scanout@native", "skip")])
@@ -34,7 +34,7 @@ class TestLavaResults(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "lava-run.log"
             log.write_text(LOG.splitlines()[0] + "\n")
-            self.assertEqual(lava.results(log), ("missing", []))
+            self.assertEqual(lava.job_results(log), ("missing", []))
 
     def test_the_kernel_command_line_shows_the_banner_and_asks_for_the_shell(self):
         self.assertNotIn("loglevel=4", lava.CMDLINE.split())
@@ -67,7 +67,7 @@ class TestLavaTests(unittest.TestCase):
             (tmp / "results.json").write_text(json.dumps({"tests": tests}))
             (tmp / "test-list").write_text("igt@prime_cross@import\n")
             (tmp / "host-noise").write_text(
-                "".join(p.pattern + "\n" for p in session.HOST_NOISE))
+                "".join(p.pattern + "\n" for p in results.HOST_NOISE))
             env = {**os.environ, "PATH": f"{tmp}:{os.environ['PATH']}",
                    "RESULTS": str(tmp / "results.json"), "CASES": str(tmp / "cases"),
                    "TMPDIR": str(tmp)}

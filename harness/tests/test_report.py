@@ -113,7 +113,7 @@ class TestRepeats(unittest.TestCase):
                     "igt@prime_cross@import@vgem-to-vgem": {"result": "pass"}}}))
                 outcomes.append((types.SimpleNamespace(config=types.SimpleNamespace(name="debian-6.12"),
                                                  results=results), None))
-            text = "\n".join(report.repeats(outcomes))
+            text = "\n".join(report.repeat_rates(outcomes))
         self.assertIn("== debian-6.12: 3 repeats", text)
         self.assertIn(f"CHANGED: {scanout}: dmesg-fail 2/3, fail 1/3", text)
         self.assertNotIn("CHANGED: igt@prime_cross", text)

@@ -7,7 +7,7 @@ import unittest
 from pathlib import Path
 from types import SimpleNamespace
 
-from xprime import schedule
+from xprime import filters, schedule
 
 CONSOLE = """\
 [    5.868591] xprime-guest: go
@@ -80,11 +80,11 @@ if __name__ == "__main__":
 
 
 class TestRunWork(unittest.TestCase):
-    """cli.run_work: parts run side by side and joined again."""
+    """schedule.run_work: parts run side by side and joined again."""
 
     def test_parts_joined_and_a_failed_part_reported(self):
-        from xprime import cli, session
-        from xprime.setup import SetupError
+        from xprime import session
+        from xprime.cache import SetupError
         with tempfile.TemporaryDirectory() as tmp:
             run_dir = Path(tmp)
             ran = []
@@ -107,7 +107,7 @@ class TestRunWork(unittest.TestCase):
                      ["prime_cross", "vgem_basic"]),
                     (SimpleNamespace(name="broken", identity="broken"), plain, run_dir,
                      ["prime_sync", "vgem_basic"])]
-            joined = cli.run_work(work, 2, run_one, session.all_tests())
+            joined = schedule.run_work(work, 2, run_one, filters.all_tests())
             self.assertEqual(len(ran), 4)
             self.assertTrue(all(index in (1, 2) for _, index, _ in ran))
             one, errors = joined[0]
@@ -122,7 +122,7 @@ class TestRunWork(unittest.TestCase):
             self.assertEqual(broken.results, run_dir / "broken")
 
     def test_a_harness_exception_in_a_part_is_an_infrastructure_error(self):
-        from xprime import cli, session
+        from xprime import session
         with tempfile.TemporaryDirectory() as tmp:
             run_dir = Path(tmp)
 
@@ -140,7 +140,7 @@ class TestRunWork(unittest.TestCase):
             work = [(SimpleNamespace(name="k", identity="k"),
                      SimpleNamespace(virgl=False, blob=False, suffix=""), run_dir,
                      ["prime_cross", "vgem_basic"])]
-            [(outcome, errors)] = cli.run_work(work, 2, run_one, session.all_tests())
+            [(outcome, errors)] = schedule.run_work(work, 2, run_one, filters.all_tests())
             self.assertEqual(len(json.loads((run_dir / "k" / "results.json").read_text())
                                  ["tests"]), 1)     # the other part's result kept
             [error] = errors

@@ -9,7 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
-from xprime import guest, session
+from xprime import errors, filters, guest, results, session
 
 TESTS = {"prime_cross": "/x/prime_cross", "vmwgfx/vmw_prime": "/y/vmw_prime",
          "vgem_basic": "/y/vgem_basic"}
@@ -20,21 +20,21 @@ class TestNames(unittest.TestCase):
                   "prime_import": {"bad-fd": None}}
 
     def test_misspelt_subtest_and_dynamic_subtest_name_what_exists(self):
-        with self.assertRaises(session.UsageError) as err:
-            session.check_names(["igt@prime_cross@imprt"], self.DOCUMENTED)
+        with self.assertRaises(errors.UsageError) as err:
+            filters.check_names(["igt@prime_cross@imprt"], self.DOCUMENTED)
         self.assertIn("its subtests: import", str(err.exception))
-        with self.assertRaises(session.UsageError) as err:
-            session.check_names(["igt@prime_cross@import@vgem-to-nothing"], self.DOCUMENTED)
+        with self.assertRaises(errors.UsageError) as err:
+            filters.check_names(["igt@prime_cross@import@vgem-to-nothing"], self.DOCUMENTED)
         self.assertIn("vgem-to-vgem, vgem-to-vmwgfx", str(err.exception))
 
     def test_known_names_and_unlisted_ones_pass(self):
-        session.check_names(["igt@prime_cross@import@vgem-to-vmwgfx", "igt@prime_cross",
+        filters.check_names(["igt@prime_cross@import@vgem-to-vmwgfx", "igt@prime_cross",
                              "igt@prime_import@bad-fd@vgem-pipe",
                              "igt@vmwgfx/vmw_prime@basic-vgem"], self.DOCUMENTED)
 
     def test_unmatched_after_the_run(self):
         results = {"igt@vgem_basic@create": {}, "igt@prime_device@importer-device-read": {}}
-        self.assertEqual(session.unmatched(
+        self.assertEqual(filters.unmatched(
             ["igt@vgem_basic@create", "igt@vgem_basic@craete",
              "igt@prime_device@importer-device-read@vgem-to-virtio-gpu"], results),
             ["igt@vgem_basic@craete"])
@@ -118,24 +118,24 @@ class TestSavedState(unittest.TestCase):
 
 class TestFilters(unittest.TestCase):
     def test_forms(self):
-        self.assertEqual(session.resolve_filters(
+        self.assertEqual(filters.resolve_filters(
             ["prime_cross", "vmw_prime@basic-vgem", "igt@prime_cross@import@vgem-to-vmwgfx"],
             TESTS),
             ["igt@prime_cross", "igt@vmwgfx/vmw_prime@basic-vgem",
              "igt@prime_cross@import@vgem-to-vmwgfx"])
 
     def test_unknown_test(self):
-        with self.assertRaises(session.UsageError) as err:
-            session.resolve_filters(["nosuch@x"], TESTS)
+        with self.assertRaises(errors.UsageError) as err:
+            filters.resolve_filters(["nosuch@x"], TESTS)
         self.assertIn("no test named 'nosuch'", str(err.exception))
 
     def test_malformed(self):
         for bad in ["", "a@b@c@d", "prime_cross@", "x y", "igt@@x"]:
-            with self.assertRaises(session.UsageError, msg=bad):
-                session.resolve_filters([bad], TESTS)
+            with self.assertRaises(errors.UsageError, msg=bad):
+                filters.resolve_filters([bad], TESTS)
 
     def test_project_tests_from_sources(self):
-        tests = session.project_tests()
+        tests = filters.project_tests()
         self.assertEqual(tests["prime_cross"], "/xprime/build/tests/prime/prime_cross")
 
     def test_full_name_restores_directory(self):
@@ -190,7 +190,7 @@ class TestResults(unittest.TestCase):
         outcome = session.Outcome(None, self.results, self.tmp)
         outcome.crashes.append(session.Crash(
             "igt@prime_cross@import@vmwgfx-to-vgem", culprit, 1, "BUG: kernel NULL pointer"))
-        session.finish_results(outcome)
+        results.finish(outcome.results, outcome.crashes)
         data = self.read()
         tests = data["tests"]
         self.assertEqual(tests["igt@prime_cross@import@vmwgfx-to-vgem"]["result"], "crash")
@@ -212,7 +212,7 @@ class TestResults(unittest.TestCase):
                 "<4> [8.8] clocksource: Long readout interval, skipping watchdog check: "
                 "cs_nsec: 1004616643 wd_nsec: 1004603936")},
         })
-        session.finish_results(session.Outcome(None, self.results, self.tmp))
+        results.finish(self.results, [])
         tests = self.read()["tests"]
         self.assertEqual(tests["igt@a@noise"]["result"], "pass")
         self.assertIn("host-load noise", tests["igt@a@noise"]["out"])
@@ -228,7 +228,7 @@ class TestResults(unittest.TestCase):
             "igt@prime_cross@import@vmwgfx-to-vmwgfx": {"result": "pass"},
             "igt@vgem_basic@create": {"result": "fail"},
         })
-        session.merge_results(self.results, followup, "igt@prime_cross@import",
+        results.take_followup(self.results, followup, "igt@prime_cross@import",
                               only_dynamic=True)
         tests = self.read()["tests"]
         self.assertEqual(tests["igt@prime_cross@import@vmwgfx-to-vmwgfx"]["result"], "pass")
@@ -239,7 +239,7 @@ class TestResults(unittest.TestCase):
         followup = self.tmp / "followup-1"
         followup.mkdir()
         self.write(followup, {"igt@prime_cross@import@vmwgfx-to-vgem": {"result": "fail"}})
-        session.merge_results(self.results, followup, "igt@prime_cross@import")
+        results.take_followup(self.results, followup, "igt@prime_cross@import")
         tests = self.read()["tests"]
         self.assertEqual(tests["igt@prime_cross@import@vmwgfx-to-vgem"]["result"], "fail")
 
@@ -253,7 +253,7 @@ class TestResults(unittest.TestCase):
         outcome = session.Outcome(None, self.results, self.tmp)
         outcome.crashes.append(session.Crash(
             "igt@prime_cross@import@vmwgfx-to-vmwgfx", culprit, 4, "BUG: x"))
-        session.record_finished(outcome)
+        results.record_finished(outcome.results, outcome.crashes)
         tests = self.read()["tests"]
         self.assertEqual(tests["igt@prime_cross@import@vgem-to-vgem"]["result"], "pass")
         self.assertEqual(tests["igt@prime_cross@import@vgem-to-vmwgfx"]["result"], "fail")
@@ -275,7 +275,7 @@ class TestResults(unittest.TestCase):
             "igt@prime_cross@import@*": {"result": "incomplete"},
             "igt@prime_cross@import@vmwgfx-to-vmwgfx": {"result": "pass"},
         })
-        session.merge_results(self.results, followup, "igt@prime_cross@import",
+        results.take_followup(self.results, followup, "igt@prime_cross@import",
                               only_dynamic=True)
         tests = self.read()["tests"]
         self.assertNotIn("igt@prime_cross@import@*,!vmwgfx-to-vgem", tests)
@@ -283,7 +283,7 @@ class TestResults(unittest.TestCase):
         self.assertEqual(tests["igt@prime_cross@import@vmwgfx-to-vmwgfx"]["result"], "pass")
 
     def test_recorded_dynamics_skip_incomplete(self):
-        self.assertEqual(session.recorded_dynamics(self.results, "igt@prime_cross@import"),
+        self.assertEqual(results.recorded_dynamics(self.results, "igt@prime_cross@import"),
                          {"vgem-to-vgem"})
 
 
@@ -301,10 +301,10 @@ class TestFailedAssertion(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             job = Path(tmp)
             (job / "comms").write_bytes(b"".join(packets))
-            self.assertEqual(session.failed_assertion(job, "vgem-to-vgem"),
+            self.assertEqual(results.failed_assertion(job, "vgem-to-vgem"),
                              "[1.0] (t:9) CRITICAL: Failed assertion: a\n")
             # Its end not received: nothing to go by.
-            self.assertEqual(session.failed_assertion(job, "udmabuf-to-vgem"), "")
+            self.assertEqual(results.failed_assertion(job, "udmabuf-to-vgem"), "")
 
 
 class TestMergeParts(unittest.TestCase):
@@ -329,7 +329,7 @@ class TestMergeParts(unittest.TestCase):
             data = json.loads((two.results / "results.json").read_text())
             del data["time_elapsed"]["end"]     # a run a crash ended: no endtime.txt
             (two.results / "results.json").write_text(json.dumps(data))
-            merged = session.merge_parts([one, two])
+            merged = session.join_parts([one, two])
             self.assertEqual(merged.results, home)
             self.assertEqual([b.console.name for b in merged.boots],
                              [f"console-boot{n}.log" for n in (1, 2, 3, 4, 5)])

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
-from xprime import cli, guest, kbuild, session
+from xprime import cli, errors, guest, kbuild, results, session, suite
 
 
 class TestKernelIdentity(unittest.TestCase):
@@ -55,13 +55,13 @@ class TestKernelIdentity(unittest.TestCase):
         a = SimpleNamespace(name="linux", identity="linux-aaaaaaaa")
         b = SimpleNamespace(name="linux", identity="linux-bbbbbbbb")
         twin = SimpleNamespace(name="6.12-debug", identity="6.12-debug")
-        cli.distinct_names([a, b, twin])
+        suite.distinct_names([a, b, twin])
         self.assertEqual([k.name for k in (a, b, twin)],
                          ["linux-aaaaaaaa", "linux-bbbbbbbb", "6.12-debug"])
         plain = SimpleNamespace(virgl=False, blob=False, suffix="")
-        self.assertEqual(cli.config_identity(a, SimpleNamespace(virgl=True, blob=False, suffix="-virgl")),
+        self.assertEqual(session.config_identity(a, SimpleNamespace(virgl=True, blob=False, suffix="-virgl")),
                          "linux-aaaaaaaa-virgl")
-        self.assertEqual(cli.config_name(twin, plain), "6.12-debug")
+        self.assertEqual(session.config_name(twin, plain), "6.12-debug")
 
 
 def hold_a_state(path, held, release):
@@ -173,7 +173,7 @@ class TestInternalError(unittest.TestCase):
         err = io.StringIO()
         with tempfile.TemporaryDirectory() as tmp, \
                 mock.patch.dict(os.environ, {"XPRIME_CACHE": tmp}), \
-                mock.patch.object(cli, "RUN_DIRS", []), \
+                mock.patch.object(results, "RUN_DIRS", []), \
                 mock.patch.object(cli, "cmd_run", side_effect=KeyError("part-3")), \
                 mock.patch.object(cli, "cmd_bisect", side_effect=KeyError("part-3")), \
                 contextlib.redirect_stderr(err):
@@ -184,28 +184,28 @@ class TestInternalError(unittest.TestCase):
 
     def test_run(self):
         code, err, traceback = self.main(["run", "prime_cross"])
-        self.assertEqual(code, cli.EXIT_INFRA)
+        self.assertEqual(code, errors.EXIT_INFRA)
         self.assertEqual(len(err.splitlines()), 1)
         self.assertIn("internal error: KeyError: 'part-3'", err)
         self.assertIn("Traceback", traceback)
 
     def test_bisect(self):
         code, _, traceback = self.main(["bisect", "--kernel-tree", "/x", "prime_cross"])
-        self.assertEqual(code, cli.EXIT_BISECT_SKIP)
+        self.assertEqual(code, errors.EXIT_BISECT_SKIP)
         self.assertIn("KeyError", traceback)
 
 
 class TestLatest(unittest.TestCase):
     def test_runs_started_at_once_each_get_a_directory_and_latest_stays_a_link(self):
         with tempfile.TemporaryDirectory() as tmp, \
-                mock.patch.object(cli, "REPO", Path(tmp)), \
-                mock.patch.object(cli, "RUN_DIRS", []):
+                mock.patch.object(results, "REPO", Path(tmp)), \
+                mock.patch.object(results, "RUN_DIRS", []):
             made, failed = [], []
 
             def start():
                 try:
                     for _ in range(20):
-                        made.append(cli.new_run_dir())
+                        made.append(results.new_run_dir())
                 except Exception as err:    # noqa: BLE001: reported to the test
                     failed.append(err)
             threads = [threading.Thread(target=start) for _ in range(4)]

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .setup import SetupError
+from .errors import SetupError
 
 SCREEN = "1280x1024x24"
 READY_TIMEOUT = 30      # seconds for Xvfb to accept connections

@@ -9,9 +9,14 @@ reason (and signatures) as comments above them. An import turns such files
 back into expectation lines, the comments into reasons.
 """
 
+import json
 import re
+from pathlib import Path
 
 from . import expect
+from .cache import say
+from .errors import UsageError
+from .results import config_dirs, leaves, repeat_dirs, results_in
 
 # igt_runner's results as drm-ci (deqp-runner) names them, and back.
 TO_DRMCI = {"fail": "Fail", "dmesg-fail": "Fail", "crash": "Crash", "incomplete": "Crash",
@@ -47,7 +52,7 @@ def export(runs, expectations, header, linux="unknown"):
     and the file says so."""
     fails, flakes, seen = {}, {}, {}
     for tests in runs:
-        for name, entry in expect.leaves(tests).items():
+        for name, entry in leaves(tests).items():
             seen.setdefault(name, []).append(entry["result"])
     igt = igt_version(runs)
     for name, results in sorted(seen.items()):
@@ -119,3 +124,47 @@ def import_lines(fails="", flakes=""):
                                      + ", ".join(sorted(FROM_DRMCI)))
                 out.append(f"igt@{name} {FROM_DRMCI[result]} {why}")
     return out
+
+
+def import_lists(where, name):
+    """`./xprime drm-ci import`: the expectation lines of drm-ci's
+    @name-fails.txt and @name-flakes.txt in @where."""
+    if not name:
+        raise UsageError("drm-ci import needs --name DRIVER-GPU (the lists' name)")
+    files = {kind: Path(where) / f"{name}-{kind}.txt" for kind in ("fails", "flakes")}
+    if not any(f.exists() for f in files.values()):
+        raise UsageError(f"no {files['fails']} nor {files['flakes']}")
+    try:
+        return import_lines(*(f.read_text() if f.exists() else "" for f in files.values()))
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def export_run(run_dir, name, out):
+    """`./xprime drm-ci export`: each configuration of the run in @run_dir
+    as drm-ci's lists in @out (default: the run's drm-ci/), named @name
+    (default: xprime-<configuration>)."""
+    configs = config_dirs(repeat_dirs(run_dir)[0])
+    if not configs:
+        raise UsageError(f"{run_dir}: no configuration's results.json in it")
+    if name and len(configs) > 1:
+        raise UsageError(f"--name {name}: {run_dir} has {len(configs)} "
+                         "configurations; give a run of one")
+    out = Path(out) if out else run_dir / "drm-ci"
+    out.mkdir(parents=True, exist_ok=True)
+    for config in configs:
+        lists = name or f"xprime-{config.name}"
+        # Every repeat of `--repeat N` (repeat-K/CONFIG), or the one run.
+        places = [p / config.name for p in repeat_dirs(run_dir)]
+        runs = [results_in(p) for p in places if (p / "results.json").exists()]
+        uname = json.loads((config / "results.json").read_text()).get("uname", "").split()
+        header = [f"Expected results of xprime's {config.name} configuration "
+                  f"(expectations/{config.name}.txt),",
+                  f"as {len(runs)} run{'s' if len(runs) > 1 else ''} showed them: "
+                  + ", ".join(str(p.resolve()) for p in places)]
+        files = export(runs, expect.load(expect.path_for(config.name)), header,
+                       linux=uname[2] if len(uname) > 2 else "unknown")
+        for kind, text in files.items():
+            (out / f"{lists}-{kind}.txt").write_text(text)
+        say(f"{config.name}: {out}/{lists}-{{fails,flakes,skips}}.txt")
+

@@ -22,11 +22,14 @@ expectations when every result is what it should be; anything else is a new
 failure, a new crash, or an unexpected pass (a known bug that went away).
 """
 
+import difflib
 import fnmatch
+import sys
 from dataclasses import dataclass, field
 
-from . import signature
-from .setup import REPO, SetupError
+from . import results, signature
+from .cache import REPO, say
+from .errors import SetupError, UsageError
 
 EXPECTATIONS = REPO / "expectations"
 RESULTS = {"pass", "fail", "crash", "skip", "timeout", "incomplete", "abort",
@@ -111,20 +114,9 @@ def load(path):
     return expectations
 
 
-def leaves(tests):
-    """Results that are not the sum of others listed beside them: subtests
-    with dynamic subtests, and a test's own entry (igt_runner's record of a
-    job that a crash cut short) once its subtests have results."""
-    parents = set()
-    for name in tests:
-        parts = name.split("@")
-        parents.update("@".join(parts[:i]) for i in range(2, len(parts)))
-    return {n: e for n, e in tests.items() if n not in parents}
-
-
 def compare(tests, expectations):
     verdict = Verdict()
-    for name, entry in sorted(leaves(tests).items()):
+    for name, entry in sorted(results.leaves(tests).items()):
         result = entry["result"]
         exp = match(name, expectations)
         if exp:
@@ -192,7 +184,7 @@ def pin(path, tests):
     results that no expectation covers, as (name, result, signature)."""
     expectations = load(path)
     seen, uncovered = {}, []
-    for name, entry in sorted(leaves(tests).items()):
+    for name, entry in sorted(results.leaves(tests).items()):
         result = entry["result"]
         # Results written before signatures were: derived now.
         sig = entry.get("signature", signature.of_result(entry))
@@ -237,3 +229,29 @@ def stopped_checks(verdict):
                   "       in " + ", ".join(f"{x} ({len(c)})" for x, c in sorted(crossings.items())),
                   "       of " + ", ".join(checks)]
     return lines
+
+
+def pin_run(run_dir, write=False):
+    """`./xprime expect`: for each configuration of the run in @run_dir, the
+    signature lines its expectations file lacks (a diff on stdout) and the
+    results no expectation covers; @write: the lines added to the files."""
+    configs = results.config_dirs(run_dir)
+    if not configs:
+        raise UsageError(f"{run_dir}: no configuration's results.json in it")
+    for config in configs:
+        path = path_for(config.name)
+        name = str(path.relative_to(REPO))
+        if not path.exists():
+            say(f"{config.name}: no {name}, nothing to pin")
+            continue
+        text, uncovered = pin(path, results.results_in(config))
+        sys.stdout.writelines(difflib.unified_diff(
+            path.read_text().splitlines(keepends=True), text.splitlines(keepends=True),
+            name, name))
+        for test, result, sig in uncovered:
+            print(f"{config.name}: not expected, add it with its reason: {test} {result}"
+                  + (f"\n    {result}: {sig}" if sig else ""))
+        if write and text != path.read_text():
+            path.write_text(text)
+            say(f"{config.name}: {name} written")
+

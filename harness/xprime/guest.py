@@ -93,7 +93,7 @@ class Machine:
     memory: int = 1024
     cpus: int = 2
     virgl: bool = False     # needs the virgl QEMU and an X display (display.py)
-    # Needs the blob QEMU (qemu.py) and has its RAM from a shared memfd, which
+    # Needs the blob QEMU (qemu_build.py) and has its RAM from a shared memfd, which
     # virtio-gpu-pci,blob=true then maps blobs through (no host udmabuf).
     blob: bool = False
     # QEMU can save this machine's state at "ready".

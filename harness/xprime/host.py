@@ -13,7 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from .setup import SetupError, cache_dir, locked, run_logged, say
+from .cache import cache_dir, locked, run_logged, say
+from .errors import SetupError
 
 MIRROR = os.environ.get("XPRIME_MIRROR", "http://deb.debian.org/debian")
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
@@ -36,7 +37,7 @@ HOST_PACKAGES = [
     "git", "perl",
 ]
 
-# Only for the virgl QEMU (qemu.qemu(virgl=True)), installed when it is first
+# Only for the virgl QEMU (qemu_build.build(virgl=True)), installed when it is first
 # asked for: virglrenderer, epoxy (OpenGL) and GTK to build it; to run it, an
 # X server without a screen and Mesa's software renderer (llvmpipe) for the
 # EGL context of -display gtk,gl=on.

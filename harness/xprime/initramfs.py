@@ -12,7 +12,8 @@ import lzma
 import stat
 from pathlib import Path
 
-from .setup import REPO, SetupError, cached, file_digest, key_of
+from .cache import REPO, cached, file_digest, key_of
+from .errors import SetupError
 
 BUSYBOX = Path("/bin/busybox")
 ROOT_MODULES = ["virtio_blk", "erofs", "9p", "9pnet_virtio"]

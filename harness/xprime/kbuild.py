@@ -14,10 +14,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .cache import REPO, cache_dir, cached, file_digest, key_of, locked, run_logged, say
+from .errors import SetupError
 from .host import PrivateApt
 from .kernel import Kernel, unpack_kernel_tree
-from .setup import (REPO, SetupError, cache_dir, cached, file_digest, key_of, locked,
-                    run_logged, say)
 
 # The twins' sources: Debian's linux-source-<version>, from the suite that
 # carries it. 6.12 is the stable release's kernel; 7.2 the newest, which

@@ -10,8 +10,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .cache import cached, key_of, run_logged
+from .errors import SetupError
 from .host import PrivateApt
-from .setup import SetupError, cached, key_of, run_logged
 
 # Debian kernels by name: the suite and the binary packages that make them.
 # Versions are resolved on the mirror at first use, so a new point release

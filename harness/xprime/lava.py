@@ -23,9 +23,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import guest, host, initramfs, package, rootimage, session
+from . import guest, host, initramfs, package, results, rootimage, session, shards, suite
+from .cache import REPO, cached, key_of, run_logged, say
+from .errors import EXIT_FAIL, EXIT_PASS, SetupError
+from .filters import check_names, project_tests, resolve_filters
 from .host import PrivateApt
-from .setup import REPO, SetupError, cached, key_of, run_logged, say
 
 GUEST_TESTS = REPO / "guest" / "lava-tests"
 # The harness's command line for the kernel, less loglevel=4: LAVA waits for
@@ -173,7 +175,7 @@ def link_or_copy(source, dest):
 def job_for(env, kern, out, lines, label="", deb=None):
     """The job of @lines on @kern in @out (write_job), the tests from the
     project's package (@deb, or built in @out) installed in the root of
-    @env (cli.Environment)."""
+    @env (suite.Environment)."""
     deb = deb or package.build(out / "package")
     root = rootimage.installed_root_image(env.sid_root, deb)
     return write_job(out, kern, initramfs.initramfs_for(kern), root, env.qemu, lines, label)
@@ -233,10 +235,10 @@ def run_job(out, job):
         subprocess.run(["lava-run", "--device", str(device), "--job-id", str(os.getpid()),
                         "--output-dir", str(out / "lava-output"), str(job)],
                        stdout=stream, stderr=subprocess.STDOUT)
-    return results(log) + (log,)
+    return job_results(log) + (log,)
 
 
-def results(log):
+def job_results(log):
     """(the job's result, [(case, result)] of our test definition) from a
     lava-run log: without a server, the test cases are only its "results"
     lines (JSON, but for YAML tags such as `"endtc": ! "699"`)."""
@@ -255,3 +257,37 @@ def results(log):
         elif "case" in msg:
             cases.append((msg["case"], msg.get("result")))
     return job, cases
+
+
+def command(filters, kernel_spec, shard=None, out=None, run=False):
+    """`./xprime lava`: the job of @filters (default: every project test) on
+    the kernel @kernel_spec names, only shard K/N of them with @shard,
+    written to @out (default: a new run directory) and run by lava-run
+    with @run; the exit code."""
+    lines = resolve_filters(filters, project_tests())
+    check_names(lines)
+    lines = lines or [f"igt@{t}" for t in project_tests()]
+    dealt = shards.parse_shard(shard) if shard else None
+    spec = suite.kernel_spec(kernel_spec)
+    env = suite.Environment()
+    kern = suite.kernel_for(spec)
+    out = Path(out) if out else results.new_run_dir("lava")
+    out.mkdir(parents=True, exist_ok=True)
+    if dealt:
+        work = shards.shard_work([(kern, suite.MACHINE, None, lines)], lines, *dealt)
+        if not work:
+            print(shards.say_empty(out, *dealt, "fewer tests than shards, even dealt "
+                                   "by subtest"))
+            return EXIT_PASS
+        lines = work[0][3]
+    job = job_for(env, kern, out, lines, f" shard {shard}" if shard else "")
+    say(f"LAVA job: {job}; device dictionary: {out / 'xprime-qemu.jinja2'}; "
+        f"artifacts: {out / 'artifacts'}")
+    if not run:
+        return EXIT_PASS
+    state, cases, log = run_job(out, job)
+    for case, result in cases:
+        print(f"   {result:5} {case}")
+    print(f"lava-run: job {state}, {len(cases)} test cases (log {log})")
+    return EXIT_PASS if state == "pass" and cases else EXIT_FAIL
+

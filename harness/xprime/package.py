@@ -1,14 +1,16 @@
 """The Debian package of the tests (debian/): built with dpkg-buildpackage in
-a Debian sid root, and what it installs checked."""
+the build root (buildroot.py), and what it installs checked."""
 
 import shutil
 import subprocess
 
-from . import upstream
-from .setup import REPO, SetupError, say
+from . import buildroot
+from .cache import REPO, say
+from .errors import SetupError
+from .filters import INSTALLED_TESTS
 
 PACKAGE = "xprime-tests"
-TESTDIR = "usr/libexec/igt-gpu-tools"
+TESTDIR = INSTALLED_TESTS.lstrip("/")
 
 
 def build(work):
@@ -21,8 +23,7 @@ def build(work):
         if (REPO / name).is_file():
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, source / name)
-    root = upstream.build_root()
-    up = upstream.Upstream(work, root, tree=source)
+    up = buildroot.Work(work, buildroot.build_root(), tree=source)
     say("package: dpkg-buildpackage -b (in the sid root)")
     up.in_root("dpkg-buildpackage -b -us -uc", "dpkg-buildpackage", "dpkg-buildpackage")
     debs = sorted(work.glob(f"{PACKAGE}_*.deb"))

@@ -1,11 +1,11 @@
 """What a run printed at the end: counts, drivers, crashes, and the exporter x
 importer matrix of each crossing check."""
 
-import json
 import re
 from collections import Counter
+from html import escape
 
-from . import expect
+from . import expect, results
 
 CROSSING = re.compile(r"^igt@(?P<test>[\w/]+)@(?P<check>[\w-]+)@(?P<exp>[\w-]+)-to-(?P<imp>[\w-]+)$")
 REFUSED = re.compile(r"crossing refused: (E[A-Z]+)")
@@ -13,23 +13,8 @@ DRIVER_ORDER = ["vgem", "virtio-gpu", "vmwgfx", "udmabuf", "dma-heap"]
 
 
 def load_results(outcome):
-    """The results of a run: igt_runner's tests that have a result (it also
-    files a binary's stray dmesg under igt@<binary>, with none)."""
-    return results_in(outcome.results)
-
-
-def results_in(directory):
-    """load_results() of one configuration's results @directory."""
-    path = directory / "results.json"
-    if not path.exists():
-        return {}
-    return {name: entry for name, entry in json.loads(path.read_text())["tests"].items()
-            if "result" in entry}
-
-
-def config_dirs(run_dir):
-    """Each configuration's results directory in a run's @run_dir."""
-    return sorted(p.parent for p in run_dir.glob("*/results.json") if p.parent.name != "logs")
+    """The tests of a configuration's run that have a result."""
+    return results.results_in(outcome.results)
 
 
 def bound_drivers(outcome):
@@ -88,7 +73,7 @@ def summary(outcome):
                                          if drivers else "none recorded"))
     # Counted once each: a subtest's dynamic subtests, not the subtest too,
     # and not the record of a job that a crash cut short.
-    counts = Counter(e["result"] for e in expect.leaves(tests).values())
+    counts = Counter(e["result"] for e in results.leaves(tests).values())
     lines.append("   " + ", ".join(f"{counts[r]} {r}" for r in
                                     ("pass", "fail", "skip", "crash", "incomplete",
                                      "timeout", "dmesg-warn", "dmesg-fail", "warn",
@@ -100,7 +85,7 @@ def summary(outcome):
         lines.append(f"   infrastructure: {problem}")
     lines += matrices(tests)
     # Crossing checks are in the matrices; parents are the sum of their parts.
-    failing = [(n, e) for n, e in sorted(expect.leaves(tests).items())
+    failing = [(n, e) for n, e in sorted(results.leaves(tests).items())
                if e["result"] not in ("pass", "skip", "notrun") and not CROSSING.match(n)]
     for name, entry in failing:
         lines.append(f"   {entry['result']}: {name}: {why(entry)}")
@@ -166,7 +151,7 @@ def junit(outcomes_verdicts):
         new_causes = {name: exp for name, _, _, exp in verdict.new_signatures}
         suite = ET.SubElement(root, "testsuite", name=outcome.config.name)
         counts = Counter()
-        for name, entry in sorted(expect.leaves(tests).items()):
+        for name, entry in sorted(results.leaves(tests).items()):
             case = ET.SubElement(suite, "testcase", classname=outcome.config.name, name=name,
                                  time=f"{entry.get('time', {}).get('end', 0):.3f}")
             counts["tests"] += 1
@@ -239,14 +224,14 @@ def side_by_side(outcomes):
     return lines
 
 
-def repeats(outcomes_verdicts):
+def repeat_rates(outcomes_verdicts):
     """Each configuration's results over the repeats of `--repeat N`: the
     results that changed between repeats, and for each expectation that
     allows several results, the rate of each seen."""
     by_config = {}
     for outcome, _ in outcomes_verdicts:
         by_config.setdefault(outcome.config.name, []).append(
-            {n: e["result"] for n, e in expect.leaves(load_results(outcome)).items()})
+            {n: e["result"] for n, e in results.leaves(load_results(outcome)).items()})
     lines = []
     for name, runs in by_config.items():
         seen = {}
@@ -283,16 +268,57 @@ COLOURS = {"pass": "#2e8b57", "refused": "#5f7f9f", "skip": "#a0a0a0", "fail": "
            "notrun": "#a0a0a0", "warn": "#d4b000"}
 
 
-def html(outcomes, run_dir):
-    """report.html of a run: the configurations side by side, each crossing
-    check's exporter x importer matrix with coloured cells, every non-pass
-    cell linked to its output, kernel log, kernel report and images."""
-    from html import escape
+STYLE = ("body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;"
+         "margin:0 1em 1em 0}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
+         "td.c a{color:#fff;text-decoration:none;display:block}"
+         "td.new{outline:3px solid #000;outline-offset:-3px}"
+         "small.mark{display:block;color:#fff;font-size:10px}"
+         ".row{display:flex;flex-wrap:wrap}pre{background:#f4f4f4;padding:4px;"
+         "max-height:20em;overflow:auto;font-size:12px}img{border:1px solid #ccc;"
+         "margin:2px;width:320px;image-rendering:pixelated}")
 
-    def anchor(config, name):
-        return "r-" + re.sub(r"[^\w-]", "-", f"{config}-{name}")
 
-    per_config = [(o.config.name, o, load_results(o)) for o in outcomes]
+def marks(verdict):
+    """{result name: "known" or "new"}: what the expectations knew of each
+    result that is not a plain pass, and the passes they did not expect."""
+    marked = {name: "known" for name, _, _ in verdict.expected}
+    for found in (verdict.new_failures, verdict.new_crashes, verdict.unexpected_passes,
+                  verdict.new_signatures):
+        marked.update((entry[0], "new") for entry in found)
+    return marked
+
+
+def verdict_line(judged):
+    """The run's verdict in one line, for the top of report.html."""
+    news = sum(len(v.new_failures) + len(v.new_crashes) + len(v.unexpected_passes)
+               + len(v.new_signatures) for _, v in judged)
+    if not news:
+        return "Every result as the expectations say: known failures are marked known."
+    return (f"{news} result{'s' if news > 1 else ''} the expectations do not know, "
+            "marked new (a black frame): the run fails.")
+
+
+def anchor(config, name):
+    return "r-" + re.sub(r"[^\w-]", "-", f"{config}-{name}")
+
+
+def html_cell(config, name, entry, mark):
+    """One matrix cell: its colour, its text linked to the result's details
+    unless a pass, and its mark (known / new)."""
+    text = cell(entry)
+    kind = "refused" if text.startswith("E") else entry["result"]
+    classes = "c new" if mark == "new" else "c"
+    style = f" class='{classes}' style='background:{COLOURS.get(kind, '#808080')}'"
+    label = f"<small class='mark'>{mark}</small>" if mark else ""
+    if text == "pass":
+        return f"<td{style}>pass{label}</td>"
+    return (f"<td{style}><a href='#{anchor(config, name)}' "
+            f"title='{escape(why(entry))}'>{escape(text)}</a>{label}</td>")
+
+
+def html_matrices(per_config, marked):
+    """The crossing checks' matrices, configurations side by side; returns
+    (their HTML lines, the non-pass cells to detail)."""
     checks = {}
     for config, _, tests in per_config:
         for name, entry in tests.items():
@@ -300,20 +326,7 @@ def html(outcomes, run_dir):
             if m:
                 checks.setdefault((m["test"], m["check"]), {}).setdefault(config, {})[
                     (m["exp"], m["imp"])] = (name, entry)
-    out = ["<!DOCTYPE html>", "<html><head><meta charset='utf-8'><title>xprime run</title>",
-           "<style>body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;"
-           "margin:0 1em 1em 0}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}"
-           "td.c a{color:#fff;text-decoration:none;display:block}"
-           ".row{display:flex;flex-wrap:wrap}pre{background:#f4f4f4;padding:4px;"
-           "max-height:20em;overflow:auto;font-size:12px}img{border:1px solid #ccc;"
-           "margin:2px;width:320px;image-rendering:pixelated}</style></head><body>",
-           f"<h1>xprime run {escape(run_dir.name)}</h1>", "<ul>"]
-    for config, outcome, tests in per_config:
-        counts = Counter(e["result"] for e in expect.leaves(tests).values())
-        out.append(f"<li>{escape(config)}: kernel {escape(outcome.config.kernel.release)}, "
-                   + ", ".join(f"{n} {escape(r)}" for r, n in counts.most_common()) + "</li>")
-    out.append("</ul>")
-    details = []
+    out, details = [], []
     for (test, check), by_config in sorted(checks.items()):
         out.append(f"<h2>{escape(test)}@{escape(check)}</h2><div class='row'>")
         for config, cells in sorted(by_config.items()):
@@ -327,43 +340,81 @@ def html(outcomes, run_dir):
                         row += "<td>-</td>"
                         continue
                     name, entry = cells[(exp, imp)]
-                    text = cell(entry)
-                    kind = "refused" if text.startswith("E") else entry["result"]
-                    style = f" class='c' style='background:{COLOURS.get(kind, '#808080')}'"
-                    if text == "pass":
-                        row += f"<td{style}>pass</td>"
-                    else:
-                        row += (f"<td{style}><a href='#{anchor(config, name)}' "
-                                f"title='{escape(why(entry))}'>{escape(text)}</a></td>")
+                    row += html_cell(config, name, entry, marked[config].get(name))
+                    if cell(entry) != "pass":
                         details.append((config, name, entry))
-                row += "</tr>"
-                out.append(row)
+                out.append(row + "</tr>")
             out.append("</table>")
         out.append("</div>")
+    return out, details
+
+
+def html_details(config, name, entry, mark, frames, run_dir):
+    """A result's section: its signature, images, output and logs."""
+    out = [f"<h3 id='{anchor(config, name)}'>{escape(config)}: {escape(name)}: "
+           f"{escape(entry['result'])} ({mark or 'not judged'})</h3>"]
+    if entry.get("signature"):
+        out.append(f"<p>signature: <code>{escape(entry['signature'])}</code></p>")
+    # Images are named by the binary, without its directory.
+    stem = re.sub(r"^[\w-]+/", "", name.removeprefix("igt@"))
+    for image in sorted(frames.glob(f"{glob_escape(stem)}*-diff.png")):
+        base = image.name.removesuffix("-diff.png")
+        out.append("<p>" + "".join(
+            f"<img alt='{kind}' src='{escape(str(image.with_name(f'{base}-{kind}.png').relative_to(run_dir)))}'>"
+            for kind in ("expected", "actual", "diff")) + "</p>")
+    for part in ("out", "err", "dmesg"):
+        if entry.get(part, "").strip():
+            out.append(f"<details><summary>{part}</summary><pre>"
+                       f"{escape(entry[part][-20000:])}</pre></details>")
+    return out
+
+
+def html(judged, run_dir):
+    """report.html of a run (@judged: [(Outcome, expect.Verdict)]): the
+    run's verdict, the configurations side by side, each crossing check's
+    exporter x importer matrix with coloured cells marked known or new,
+    every non-pass cell linked to its output, kernel log, kernel report
+    and images."""
+    per_config = [(o.config.name, o, load_results(o)) for o, _ in judged]
+    marked = {o.config.name: marks(v) for o, v in judged}
+    out = ["<!DOCTYPE html>", "<html><head><meta charset='utf-8'><title>xprime run</title>",
+           f"<style>{STYLE}</style></head><body>",
+           f"<h1>xprime run {escape(run_dir.name)}</h1>",
+           f"<p id='verdict'><b>{escape(verdict_line(judged))}</b></p>", "<ul>"]
     for config, outcome, tests in per_config:
-        for name, entry in sorted(expect.leaves(tests).items()):
+        counts = Counter(e["result"] for e in results.leaves(tests).values())
+        out.append(f"<li>{escape(config)}: kernel {escape(outcome.config.kernel.release)}, "
+                   + ", ".join(f"{n} {escape(r)}" for r, n in counts.most_common()) + "</li>")
+    out.append("</ul>")
+    matrices_html, details = html_matrices(per_config, marked)
+    out += matrices_html
+    for config, outcome, tests in per_config:
+        for name, entry in sorted(results.leaves(tests).items()):
             if not CROSSING.match(name) and entry["result"] not in ("pass", "skip", "notrun"):
                 details.append((config, name, entry))
     out.append("<h2>Results that are not a pass</h2>")
     frames_of = {config: o.results / "frames" for config, o, _ in per_config}
     for config, name, entry in details:
-        out.append(f"<h3 id='{anchor(config, name)}'>{escape(config)}: {escape(name)}: "
-                   f"{escape(entry['result'])}</h3>")
-        if entry.get("signature"):
-            out.append(f"<p>signature: <code>{escape(entry['signature'])}</code></p>")
-        # Images are named by the binary, without its directory.
-        stem = re.sub(r"^[\w-]+/", "", name.removeprefix("igt@"))
-        for image in sorted(frames_of[config].glob(f"{glob_escape(stem)}*-diff.png")):
-            base = image.name.removesuffix("-diff.png")
-            out.append("<p>" + "".join(
-                f"<img alt='{kind}' src='{escape(str(image.with_name(f'{base}-{kind}.png').relative_to(run_dir)))}'>"
-                for kind in ("expected", "actual", "diff")) + "</p>")
-        for part in ("out", "err", "dmesg"):
-            if entry.get(part, "").strip():
-                out.append(f"<details><summary>{part}</summary><pre>"
-                           f"{escape(entry[part][-20000:])}</pre></details>")
+        out += html_details(config, name, entry, marked[config].get(name),
+                            frames_of[config], run_dir)
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def write_run(run_dir, judged, texts, broken, repeats=1):
+    """A run's summaries in @run_dir (summary.txt, summary.md, junit.xml,
+    report.html) from @judged [(Outcome, Verdict)], the configurations'
+    text summaries @texts and the lines of those @broken; returns the text
+    summary."""
+    text = "\n".join(texts + broken
+                     + (side_by_side([o for o, _ in judged])
+                        if len(judged) > 1 and repeats == 1 else [])
+                     + (repeat_rates(judged) if repeats > 1 else []))
+    (run_dir / "summary.txt").write_text(text + "\n")
+    (run_dir / "summary.md").write_text(markdown(judged, texts))
+    (run_dir / "junit.xml").write_text(junit(judged))
+    (run_dir / "report.html").write_text(html(judged, run_dir))
+    return text
 
 
 def glob_escape(text):

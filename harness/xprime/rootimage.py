@@ -9,7 +9,7 @@ Made once per sid root (3 s for its 544 MB).
 
 import shutil
 
-from .setup import cache_dir, cached, file_digest, key_of, run_logged
+from .cache import cache_dir, cached, file_digest, key_of, run_logged
 
 
 def make_image(tree, image, log):

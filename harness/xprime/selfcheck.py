@@ -44,11 +44,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
-from . import (expect, guest, host, kbuild, kernel, lava, package, png, report, rootimage,
-               session, sidroot, upstream)
-from .setup import REPO, SetupError, say
+from . import (expect, guest, host, kbuild, kernel, lava, package, png, report, results,
+               rootimage, shards, sidroot, suite, upstream)
+from .cache import REPO, say
+from .errors import SetupError
+from .filters import INSTALLED_TESTS, all_tests, project_tests, resolve_filters
 
 SELFTEST = {"xprime_selftest": "/xprime/build/tools/xprime_selftest"}
 
@@ -166,7 +167,7 @@ def child(job, run_dir, *args):
                                str(REPO / "harness" / "tests"), "-t", str(REPO / "harness")],
                               cwd=REPO / "harness").returncode
     if job == "upstream":
-        return upstream.run(SimpleNamespace(igt_tree=None, out=None), lambda: run_dir)
+        return upstream.run(run_dir=run_dir)
     raise ValueError(job)
 
 
@@ -250,46 +251,69 @@ class Tally:
         return ok
 
 
-def run(args):
-    from .cli import Environment, new_run_dir
+class Check:
+    """What the steps share: the tally, the environment, the run directory,
+    the jobs beside the guests (the host lane, the stalling guest) and what
+    earlier steps found (the integration run, the package)."""
 
-    tally, steps = Tally(), Steps()
-    steps.start_step("set-up: host packages, sid root, root image, build (meson), QEMU")
-    env = Environment()
-    run_dir = new_run_dir("check")
-    lane = HostLane(run_dir, [("package", [str(env.sid_root)]), ("unit", []),
-                              ("upstream", [])])
-    lane.start()
-    stall = Beside(lambda: env.run(kbuild.source_twin(STALL_KERNEL), run_dir, STALL_FILTERS,
-                                   extra_tests=SELFTEST), nice=STALL_NICE)
-    kern = kernel.debian_kernel("debian-6.12")
-    tally.check(True, "build (meson, in the sid root)")
+    def __init__(self):
+        self.tally = Tally()
+        self.env = suite.Environment()
+        self.tally.check(True, "build (meson, in the sid root)")
+        self.run_dir = results.new_run_dir("check")
+        self.lane = HostLane(self.run_dir, [("package", [str(self.env.sid_root)]),
+                                            ("unit", []), ("upstream", [])])
+        self.lane.start()
+        self.stall = Beside(lambda: self.env.run(kbuild.source_twin(STALL_KERNEL),
+                                                 self.run_dir, STALL_FILTERS,
+                                                 extra_tests=SELFTEST), nice=STALL_NICE)
+        self.kern = kernel.debian_kernel("debian-6.12")
+        self.integration = None         # the integration run's Outcome
+        self.integration_results = {}
+        self.deb = None
 
-    steps.start_step("meson test")
+    def expect_results(self, tests, expected, label=""):
+        """A check per entry of @expected {name: result} against @tests."""
+        for name, want in expected.items():
+            got = tests.get(name, {}).get("result", "missing")
+            self.tally.check(got == want, f"{label}{name}: {got} (expected {want})")
+
+
+def leaf_results(entries):
+    return {n: e["result"] for n, e in
+            results.leaves({n: e for n, e in entries.items() if "result" in e}).items()}
+
+
+def step_meson_test(check):
     try:
-        sidroot.meson_test(env.sid_root)
-        tally.check(True, "meson test")
+        sidroot.meson_test(check.env.sid_root)
+        check.tally.check(True, "meson test")
     except Exception as err:  # a failing meson test is a result, not a crash
-        tally.check(False, f"meson test: {err}")
+        check.tally.check(False, f"meson test: {err}")
 
-    steps.start_step("meson install")
-    installed = set(sidroot.install_tree(env.sid_root))
-    wanted = installed_tests("usr/local/libexec/igt-gpu-tools")
-    tally.check(wanted <= installed, "meson install puts every test and its .testlist in "
-                "<libexecdir>/igt-gpu-tools/, driver directories kept: "
-                + (", ".join(sorted(wanted - installed)) or f"{len(wanted)} files"))
 
-    steps.start_step("kernel fixes: each series applies to its linux-source, checkpatch")
+def step_meson_install(check):
+    installed = set(sidroot.install_tree(check.env.sid_root))
+    wanted = installed_tests("usr/local" + INSTALLED_TESTS.removeprefix("/usr"))
+    check.tally.check(wanted <= installed, "meson install puts every test and its .testlist "
+                      "in <libexecdir>/igt-gpu-tools/, driver directories kept: "
+                      + (", ".join(sorted(wanted - installed)) or f"{len(wanted)} files"))
+
+
+def step_kernel_fixes(check):
     for version in kbuild.FIXED_VERSIONS:
         problems = kbuild.check_series(version)
-        tally.check(not problems, f"kernel/fixes/{version}: "
-                    f"{len(kbuild.fix_series(version))} patches apply to Debian's "
-                    f"linux-source-{version} (git apply --check), checkpatch --strict clean"
-                    + "".join(f"\n      {p}" for p in problems))
+        check.tally.check(not problems, f"kernel/fixes/{version}: "
+                          f"{len(kbuild.fix_series(version))} patches apply to Debian's "
+                          f"linux-source-{version} (git apply --check), checkpatch --strict "
+                          "clean" + "".join(f"\n      {p}" for p in problems))
 
-    steps.start_step("integration: a real guest")
-    outcome = env.run(kern, run_dir, INTEGRATION_FILTERS, extra_tests=SELFTEST)
+
+def step_integration(check):
+    tally, kern = check.tally, check.kern
+    outcome = check.env.run(kern, check.run_dir, INTEGRATION_FILTERS, extra_tests=SELFTEST)
     print(report.summary(outcome))
+    check.integration = outcome
     # A crash costs a restore of the state saved at "ready", not a boot:
     # every boot after the first that got there (one before it may have
     # ended in infrastructure noise, below, and been retried).
@@ -302,10 +326,8 @@ def run(args):
                                       for b in outcome.boots))
     bound = {driver for _, driver in report.bound_drivers(outcome)}
     tally.check(DRIVERS <= bound, f"drivers bound: {', '.join(sorted(bound)) or 'none'}")
-    tests = integration_results = report.load_results(outcome)
-    for name, want in EXPECTED.items():
-        got = tests.get(name, {}).get("result", "missing")
-        tally.check(got == want, f"{name}: {got} (expected {want})")
+    tests = check.integration_results = report.load_results(outcome)
+    check.expect_results(tests, EXPECTED)
     panic = tests.get("igt@xprime_selftest@kernel-panic@panic", {})
     tally.check("sysrq triggered crash" in panic.get("dmesg", ""),
                 "the crash carries the kernel's panic message")
@@ -319,111 +341,112 @@ def run(args):
                 and first[0].endswith("pixel of (0, 3)"),
                 f"the offsets name the first wrong pixel: {first[0] if first else 'none'}")
     verdict = expect.compare(tests, expect.load(expect.path_for(kern.name)))
-    tally.check(("igt@prime_cross@import@vmwgfx-to-vgem", "crash") in
-                [(n, r) for n, r, _ in verdict.expected],
-                "the known vmwgfx export oops matches expectations/"
-                f"{kern.name}.txt")
+    tally.check((CRASH_CELL, "crash") in [(n, r) for n, r, _ in verdict.expected],
+                f"the known vmwgfx export oops matches expectations/{kern.name}.txt")
     # Each problem was retried and the retry went through (or the run would
     # have stopped): noise such as a spurious "Oops: int3" at boot under TCG
     # is reported, and only a result lost to it would fail the checks above.
     for problem in outcome.problems:
         say(f"note: infrastructure noise, retried: {problem}")
 
-    steps.start_step("shards: the integration's subtests in 3 shards, merged")
-    from .cli import MACHINE, merge_results, shard_work
-    lines = session.resolve_filters(INTEGRATION_FILTERS, {**session.all_tests(), **SELFTEST})
+
+def step_shards(check):
+    lines = resolve_filters(INTEGRATION_FILTERS, {**all_tests(), **SELFTEST})
     shard_dirs = []
     for k in (1, 2, 3):
-        where = run_dir / f"shard-{k}"
+        where = check.run_dir / f"shard-{k}"
         where.mkdir()
         shard_dirs.append(where)
-        for kern_, machine, place, filters in shard_work(
-                [(kern, MACHINE, where, INTEGRATION_FILTERS)], lines, k, 3):
-            env.run(kern_, place, filters, extra_tests=SELFTEST, machine=machine)
-    merged = merge_results(shard_dirs)[kern.name]["tests"]
-
-    def leaf_results(entries):
-        return {n: e["result"] for n, e in
-                expect.leaves({n: e for n, e in entries.items() if "result" in e}).items()}
-    whole, parts = leaf_results(tests), leaf_results(merged)
+        for kern, machine, place, filters in shards.shard_work(
+                [(check.kern, suite.MACHINE, where, INTEGRATION_FILTERS)], lines, k, 3):
+            check.env.run(kern, place, filters, extra_tests=SELFTEST, machine=machine)
+    joined = results.join_shards(shard_dirs)[check.kern.name]["tests"]
+    whole, parts = leaf_results(check.integration_results), leaf_results(joined)
     differ = sorted(n for n in set(whole) | set(parts) if whole.get(n) != parts.get(n))
-    tally.check(not differ, f"3 shards merged give the unsharded run's {len(whole)} results"
-                + "".join(f"\n      {n}: {whole.get(n)} unsharded, {parts.get(n)} merged"
-                          for n in differ[:10]))
+    check.tally.check(not differ, f"3 shards merged give the unsharded run's {len(whole)} "
+                      "results" + "".join(f"\n      {n}: {whole.get(n)} unsharded, "
+                                          f"{parts.get(n)} merged" for n in differ[:10]))
 
-    steps.start_step("stdu: vmwgfx on vmware-svga with guest-backed objects")
-    from .cli import MACHINES
-    stdu = env.run(kern, run_dir, STDU_FILTERS, machine=MACHINES["stdu"])
+
+def step_stdu(check):
+    stdu = check.env.run(check.kern, check.run_dir, STDU_FILTERS, machine=suite.MACHINES["stdu"])
     print(report.summary(stdu))
     said = sorted(stdu.logs.glob("vmwgfx-boot*.txt"))
-    tally.check(bool(said) and all("Screen Target display unit initialized" in p.read_text()
-                                   for p in said),
-                f"every stdu boot logs vmwgfx's Screen Target display unit ({len(said)} boots)")
+    check.tally.check(bool(said) and all("Screen Target display unit initialized"
+                                         in p.read_text() for p in said),
+                      "every stdu boot logs vmwgfx's Screen Target display unit "
+                      f"({len(said)} boots)")
     tests = report.load_results(stdu)
-    for name, want in STDU_EXPECTED.items():
-        got = tests.get(name, {}).get("result", "missing")
-        tally.check(got == want, f"stdu: {name}: {got} (expected {want})")
-    stdu_name = stdu.results.name
-    verdict = expect.compare(tests, expect.load(expect.path_for(stdu_name)))
-    tally.check(verdict.ok, f"stdu: every result as expectations/{stdu_name}.txt says")
+    check.expect_results(tests, STDU_EXPECTED, "stdu: ")
+    name = stdu.results.name
+    verdict = expect.compare(tests, expect.load(expect.path_for(name)))
+    check.tally.check(verdict.ok, f"stdu: every result as expectations/{name}.txt says")
 
-    steps.start_step(f"integration: a kernel that stalls ({STALL_KERNEL}, beside the others)")
-    stalled = stall.result()
+
+def step_stall(check):
+    stalled = check.stall.result()
     print(report.summary(stalled))
     tests = report.load_results(stalled)
-    for name, want in STALL_EXPECTED.items():
-        got = tests.get(name, {}).get("result", "missing")
-        tally.check(got == want, f"{STALL_KERNEL}: {name}: {got} (expected {want})")
+    check.expect_results(tests, STALL_EXPECTED, f"{STALL_KERNEL}: ")
     stall = tests.get("igt@xprime_selftest@kernel-stall@stall", {})
-    tally.check(guest.LOCKUP.search(stall.get("dmesg", "")) is not None,
-                "the crash carries the kernel's lockup report")
-    tally.check("in lkdtm_SOFTLOCKUP" in stall.get("signature", ""),
-                f"its signature names the function that spun: {stall.get('signature')!r}")
+    check.tally.check(guest.LOCKUP.search(stall.get("dmesg", "")) is not None,
+                      "the crash carries the kernel's lockup report")
+    check.tally.check("in lkdtm_SOFTLOCKUP" in stall.get("signature", ""),
+                      "its signature names the function that spun: "
+                      f"{stall.get('signature')!r}")
     for problem in stalled.problems:
         say(f"note: infrastructure noise, retried: {problem}")
 
-    steps.start_step("side by side: two ./xprime run at once, kernels of one name")
-    side_by_side(tally, kbuild.source_twin(STALL_KERNEL))
 
-    steps.start_step("report.html in chromium")
-    check_report(tally, outcome, run_dir)
+def step_side_by_side(check):
+    side_by_side(check.tally, kbuild.source_twin(STALL_KERNEL))
 
-    steps.start_step("harness unit tests (host lane)")
-    tally.check(lane.result("unit") == 0, "harness unit tests")
 
-    steps.start_step("package: the Debian package of the tests (host lane)")
-    if lane.result("package") != 0:
-        raise SetupError(f"building the Debian package failed; see {lane.log('package')}")
-    deb = sorted((run_dir / "package").glob(f"{package.PACKAGE}_*.deb"))[0]
+def step_report(check):
+    check_report(check.tally, check.integration, check.run_dir)
+
+
+def step_unit(check):
+    check.tally.check(check.lane.result("unit") == 0, "harness unit tests")
+
+
+def step_package(check):
+    if check.lane.result("package") != 0:
+        raise SetupError("building the Debian package failed; see "
+                         f"{check.lane.log('package')}")
+    deb = check.deb = sorted((check.run_dir / "package").glob(f"{package.PACKAGE}_*.deb"))[0]
     paths, depends = package.contents(deb)
     wanted = installed_tests(package.TESTDIR)
-    tally.check(wanted <= set(paths) and "igt-gpu-tools-tests" in depends,
-                f"{deb.name}: every test and .testlist in /{package.TESTDIR}/, "
-                f"Depends: {depends}"
-                + (f"; missing {sorted(wanted - set(paths))}" if wanted - set(paths) else ""))
+    check.tally.check(wanted <= set(paths) and "igt-gpu-tools-tests" in depends,
+                      f"{deb.name}: every test and .testlist in /{package.TESTDIR}/, "
+                      f"Depends: {depends}" + (f"; missing {sorted(wanted - set(paths))}"
+                                               if wanted - set(paths) else ""))
 
-    steps.start_step("installed: the package's tests run by igt_runner from where it installs them")
-    installed = env.run(kern, run_dir, INSTALLED_FILTERS, installed=deb)
+
+def step_installed(check):
+    installed = check.env.run(check.kern, check.run_dir, INSTALLED_FILTERS, installed=check.deb)
     print(report.summary(installed))
-    same = {n: (r, integration_results.get(n, {}).get("result", "missing"))
+    same = {n: (r, check.integration_results.get(n, {}).get("result", "missing"))
             for n, r in leaf_results(report.load_results(installed)).items()}
     differ = {n: pair for n, pair in same.items() if pair[0] != pair[1]}
     metadata = installed.results / "metadata.txt"
     root = re.search(r"^test_root : (.*)$", metadata.read_text() if metadata.exists() else "",
                      re.M)
-    tally.check(len(same) >= len(INSTALLED_FILTERS) and not differ
-                and root and root.group(1) == session.INSTALLED_TESTS,
-                f"{deb.name} installed in the guest's root, {session.INSTALLED_TESTS} as "
-                f"igt_runner's test root: the same {len(same)} results as the run from the "
-                "checkout (" + ", ".join(f"{n.removeprefix('igt@')} {r}"
-                                         for n, (r, _) in sorted(same.items())) + ")"
-                + "".join(f"\n      {n}: {a} installed, {b} from the checkout"
-                          for n, (a, b) in sorted(differ.items())))
+    check.tally.check(
+        len(same) >= len(INSTALLED_FILTERS) and not differ
+        and root and root.group(1) == INSTALLED_TESTS,
+        f"{check.deb.name} installed in the guest's root, {INSTALLED_TESTS} as "
+        f"igt_runner's test root: the same {len(same)} results as the run from the "
+        "checkout (" + ", ".join(f"{n.removeprefix('igt@')} {r}"
+                                 for n, (r, _) in sorted(same.items())) + ")"
+        + "".join(f"\n      {n}: {a} installed, {b} from the checkout"
+                  for n, (a, b) in sorted(differ.items())))
 
-    steps.start_step("LAVA: the job ./xprime lava writes, run by lava-run")
-    where = run_dir / "lava"
-    job = lava.job_for(env, kern, where,
-                       session.resolve_filters(LAVA_FILTERS, session.project_tests()), deb=deb)
+
+def step_lava(check):
+    where = check.run_dir / "lava"
+    job = lava.job_for(check.env, check.kern, where,
+                       resolve_filters(LAVA_FILTERS, project_tests()), deb=check.deb)
     state, cases, log = lava.run_job(where, job)
     if state != "pass" and not cases:
         # The guest died before the test shell (a TCG guest's spurious
@@ -434,28 +457,62 @@ def run(args):
         shutil.rmtree(where / "lava-output", ignore_errors=True)
         state, cases, log = lava.run_job(where, job)
     got = dict(cases)
-    want = {n: ("pass" if integration_results.get(n, {}).get("result") == "pass" else "fail")
-            for n in LAVA_SAME}
+    want = {n: ("pass" if check.integration_results.get(n, {}).get("result") == "pass"
+                else "fail") for n in LAVA_SAME}
     want[LAVA_NO_HOST] = "skip"
-    tally.check(state == "pass" and all(got.get(n) == r for n, r in want.items()),
-                f"lava-run: job {state}, test cases "
-                + ", ".join(f"{n.removeprefix('igt@')} {got.get(n, 'missing')}"
-                            for n in want)
-                + f" (as the run from the checkout; {LAVA_NO_HOST.removeprefix('igt@')} "
-                "skips: no host channel under LAVA)" + f"; {log}")
+    check.tally.check(state == "pass" and all(got.get(n) == r for n, r in want.items()),
+                      f"lava-run: job {state}, test cases "
+                      + ", ".join(f"{n.removeprefix('igt@')} {got.get(n, 'missing')}"
+                                  for n in want)
+                      + f" (as the run from the checkout; "
+                      f"{LAVA_NO_HOST.removeprefix('igt@')} skips: no host channel under "
+                      f"LAVA); {log}")
 
-    steps.start_step("upstream: the series in IGT's own tree (host lane)")
-    code = lane.result("upstream")
+
+def step_upstream(check):
+    code = check.lane.result("upstream")
     if code == upstream.EXIT_SKIP:
-        tally.skipped.append("./xprime upstream: no IGT tree")
+        check.tally.skipped.append("./xprime upstream: no IGT tree")
         say("  skip ./xprime upstream: no IGT tree (see above)")
     else:
-        tally.check(code == 0, "./xprime upstream: every patch builds in IGT 2.5's tree, "
-                    "IGT's checks pass")
-    print(steps.summary(lane))
-    (run_dir / "check.json").write_text(json.dumps(
-        {"passed": tally.passed, "failed": tally.failed, "skipped": tally.skipped}, indent=2))
+        check.tally.check(code == 0, "./xprime upstream: every patch builds in IGT 2.5's "
+                          "tree, IGT's checks pass")
 
+
+# The check's steps in order, each with what it says when it starts.
+# Set-up (host packages, the sid root, the root image, the build, QEMU)
+# comes first, in Check().
+STEPS = [
+    ("meson test", step_meson_test),
+    ("meson install", step_meson_install),
+    ("kernel fixes: each series applies to its linux-source, checkpatch", step_kernel_fixes),
+    ("integration: a real guest", step_integration),
+    ("shards: the integration's subtests in 3 shards, merged", step_shards),
+    ("stdu: vmwgfx on vmware-svga with guest-backed objects", step_stdu),
+    (f"integration: a kernel that stalls ({STALL_KERNEL}, beside the others)", step_stall),
+    ("side by side: two ./xprime run at once, kernels of one name", step_side_by_side),
+    ("report.html in chromium", step_report),
+    ("harness unit tests (host lane)", step_unit),
+    ("package: the Debian package of the tests (host lane)", step_package),
+    ("installed: the package's tests run by igt_runner from where it installs them",
+     step_installed),
+    ("LAVA: the job ./xprime lava writes, run by lava-run", step_lava),
+    ("upstream: the series in IGT's own tree (host lane)", step_upstream),
+]
+
+
+def run():
+    """Every step of STEPS; the exit code: 0 when every check passed."""
+    steps = Steps()
+    steps.start_step("set-up: host packages, sid root, root image, build (meson), QEMU")
+    check = Check()
+    for name, step in STEPS:
+        steps.start_step(name)
+        step(check)
+    tally = check.tally
+    print(steps.summary(check.lane))
+    (check.run_dir / "check.json").write_text(json.dumps(
+        {"passed": tally.passed, "failed": tally.failed, "skipped": tally.skipped}, indent=2))
     print(f"check: {len(tally.passed)} passed, {len(tally.failed)} failed"
           + (f", {len(tally.skipped)} skipped" if tally.skipped else ""))
     return 0 if not tally.failed else 1
@@ -482,12 +539,12 @@ def side_by_side(tally, twin):
     states = kbuild.cache_dir() / "saved-states"
     for (spec, kern), run, output in zip(kernels, runs, outputs):
         where = re.search(r"^xprime: results: (\S+)", output, re.M)
-        results = Path(where.group(1)) / kern.name if where else Path("/nonexistent")
-        tests = report.results_in(results)
+        config_dir = Path(where.group(1)) / kern.name if where else Path("/nonexistent")
+        tests = results.results_in(config_dir)
         got = tests.get(f"igt@{SIDE_BY_SIDE}", {}).get("result", "missing")
         # Each boot's QEMU command line names the state it restored, if any.
         restored = [re.search(r"-incoming exec:cat '?([^'\s]+\.state)", cmd.read_text())
-                    for cmd in sorted((results.parent / "logs" / kern.name).glob("*.cmd"))]
+                    for cmd in sorted((config_dir.parent / "logs" / kern.name).glob("*.cmd"))]
         others = [Path(m.group(1)).name for m in restored if m]
         others = [name for name in others if not name.startswith(kern.identity + "-")]
         own = list(states.glob(f"{kern.identity}-*.state"))
@@ -506,7 +563,7 @@ def side_by_side(tally, twin):
 def installed_tests(testdir):
     """Every test binary and its .testlist, as installed under @testdir."""
     return {f"{testdir}/{name}{suffix}"
-            for name in session.project_tests() for suffix in ("", ".testlist")}
+            for name in project_tests() for suffix in ("", ".testlist")}
 
 
 CRASH_CELL = "igt@prime_cross@import@vmwgfx-to-vgem"
@@ -518,7 +575,9 @@ def check_report(tally, outcome, run_dir):
     DOM) and the mismatch's expected/actual/diff images (the diff's red)."""
     host.ensure_host_packages(["chromium"])
     page = run_dir / "report.html"
-    page.write_text(report.html([outcome], run_dir))
+    verdict = expect.compare(report.load_results(outcome),
+                             expect.load(expect.path_for(outcome.config.name)))
+    page.write_text(report.html([(outcome, verdict)], run_dir))
     shot = run_dir / "report.png"
     browser = ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
                "--hide-scrollbars", "--window-size=1200,1400"]
@@ -535,7 +594,12 @@ def check_report(tally, outcome, run_dir):
                 f"report.html shows the crash cell in {report.COLOURS['crash']} ({shot})")
     tally.check(png.count(rows, (255, 0, 0)) > 0,
                 "report.html shows the mismatch's diff image (its red pixels)")
-    target = re.search(r'href="#(r-[\w-]+)"[^>]*>crash<', dom)
+    target = re.search(r'href="#(r-[\w-]+)"[^>]*>crash</a><small class="mark">(\w+)<', dom)
     tally.check(bool(target) and f'id="{target.group(1)}"' in dom
                 and CRASH_CELL in dom,
                 f"the crash cell links to the report of {CRASH_CELL}")
+    top = re.search(r'<p id="verdict"><b>([^<]*)<', dom)
+    tally.check(bool(target) and target.group(2) == "known" and bool(top)
+                and top.group(1) == report.verdict_line([(outcome, verdict)]),
+                "report.html marks the known crash known, under the run's verdict: "
+                f"{top.group(1) if top else 'no verdict'}")

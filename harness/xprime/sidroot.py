@@ -6,8 +6,8 @@ so the tests are built inside this root (chroot) and run from it in the guest.
 
 import shlex
 
+from .cache import REPO, cache_dir, cached, key_of, run_logged
 from .host import MIRROR
-from .setup import REPO, cache_dir, cached, key_of, run_logged
 
 SID_PACKAGES = [
     "igt-gpu-tools", "igt-gpu-tools-tests", "libdrm-dev", "libcairo2-dev",

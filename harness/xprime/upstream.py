@@ -22,34 +22,20 @@ import shlex
 import shutil
 import subprocess
 import tarfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import kbuild
+from . import kbuild, results
+from .buildroot import INSIDE, Failure, Work, build_root
+from .cache import REPO, cache_dir, cached, file_digest, key_of, say, timed
+from .errors import SetupError, UsageError
+from .filters import testplan_module
 from .host import MIRROR, PrivateApt
-from .setup import REPO, SetupError, cache_dir, cached, file_digest, key_of, say, timed
-from .session import UsageError, testplan_module
-from .sidroot import MOUNT_POINTS, SID_PACKAGES, debian_sid_root, in_root
 
 TARBALL = REPO.parent / "shared" / "upstream" / "igt-gpu-tools-2.5.tar.xz"
-# IGT's build dependencies beyond what the project's sid root has (see
-# ../shared/upstream/README.md).
-BUILD_PACKAGES = ["flex", "bison", "libpciaccess-dev", "libkmod-dev", "libdw-dev",
-                  "zlib1g-dev", "liblzma-dev", "libpci-dev", "libudev-dev",
-                  "libglib2.0-dev", "libunwind-dev", "python3-docutils",
-                  # and for the project's own Debian package (harness/xprime/package.py)
-                  "build-essential", "dpkg-dev", "debhelper",
-                  # meson and debhelper's meson build compile through it when it
-                  # is installed: the same file built again is a cache hit
-                  "ccache"]
 MESON_OPTIONS = ["-Dtests=enabled", "-Doverlay=disabled", "-Dchamelium=disabled",
                  "-Dman=disabled", "-Ddocs=disabled", "-Drunner=disabled",
                  "-Dvalgrind=disabled"]
-INSIDE = "/xprime/upstream"     # the work directory, in the root
-CCACHE = "/xprime/ccache"       # ccache's directory (the xprime cache's), in the root
-# ccache replays a hit's compiler output, warnings included, so a warning in
-# the series' files still fails its patch.
-CCACHE_ENV = f"export CCACHE_DIR={CCACHE} CCACHE_MAXSIZE=2G; "
 # What the base tree (base_tree()) builds before the series: libigt, which
 # the first patch's build would otherwise compile whole (341 steps).
 BASE_TARGETS = ["lib/libigt.so.0"]
@@ -234,59 +220,6 @@ rather have them in a file of their own, say so.
 """
 
 
-def build_root():
-    """A Debian sid root with IGT's build dependencies, made once."""
-    return debian_sid_root("igt-build-root", SID_PACKAGES + BUILD_PACKAGES,
-                           MOUNT_POINTS + [INSIDE.lstrip("/"), CCACHE.lstrip("/")])
-
-
-def ccache_dir():
-    path = cache_dir() / "ccache"
-    path.mkdir(exist_ok=True)
-    return path
-
-
-class Failure(Exception):
-    """A patch that does not build, or a check that does not pass."""
-
-
-@dataclass
-class Upstream:
-    work: Path                  # the run's upstream/ directory
-    root: Path
-    tree: Path = None
-    results: list = field(default_factory=list)   # (ok, what)
-
-    def log(self, name):
-        return self.work / "logs" / f"{name}.log"
-
-    def in_root(self, command, name, what):
-        """@command in the build root, from the tree; its output in logs/@name."""
-        log = self.log(name)
-        log.unlink(missing_ok=True)
-        try:
-            # What each step costs, for ./xprime check's breakdown.
-            with timed(what):
-                in_root(self.root, f"{CCACHE_ENV}cd {INSIDE}/{self.tree.name} && {command}",
-                        log, what, binds={self.work: INSIDE, ccache_dir(): CCACHE})
-        except SetupError:
-            raise Failure(f"{what} failed; see {log}:\n" + tail(log)) from None
-        # The command's output (the log's first line is the command), without
-        # the colours of gcc's -fdiagnostics-color=always (meson's default).
-        out = log.read_text(errors="replace").split("\n", 2)[-1]
-        return re.sub(r"\x1b\[[0-9;]*[mK]", "", out)
-
-    def check(self, ok, what):
-        self.results.append((ok, what))
-        say(f"  {'ok  ' if ok else 'FAIL'} {what}")
-        if not ok:
-            raise Failure(what)
-
-
-def tail(path, lines=25):
-    return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
-
-
 def identity():
     """Who the series is from: the checkout's git identity, or a placeholder
     to rewrite before sending (docs/upstream.md)."""
@@ -358,7 +291,7 @@ def base_tree(source, root):
 
     def build(tmp):
         (tmp / "logs").mkdir()
-        base = Upstream(tmp, root, tree=tmp / "igt")
+        base = Work(tmp, root, tree=tmp / "igt")
         untar(source, base.tree)
         require_igt_tree(base.tree, source)
         base.in_root("meson setup build " + " ".join(MESON_OPTIONS), "setup",
@@ -736,12 +669,13 @@ def checkpatch(up, patches):
              + "".join(f"\n      {f[0]}: {f[1]}:{f[2]}: {f[3]}" for f in others[:15]))
 
 
-def run(args, new_run_dir):
-    """The series built and checked in the tree of @args, in the directory
-    that @new_run_dir() makes (only once the input is known to be good).
+def run(igt_tree=None, out=None, run_dir=None):
+    """The series built and checked in @igt_tree (a tree or a release
+    tarball; default TARBALL), in @run_dir (default: a new run directory,
+    made only once the input is known to be good), written to @out.
     Returns the exit code: 0 when every patch built and every check passed,
     1 when one did not, EXIT_SKIP when there is no tree."""
-    source = Path(args.igt_tree).resolve() if args.igt_tree else TARBALL
+    source = Path(igt_tree).resolve() if igt_tree else TARBALL
     if not source.exists():
         print(f"upstream: skipped: no IGT tree: {source} does not exist "
               "(give --igt-tree DIR|TARBALL)")
@@ -751,11 +685,11 @@ def run(args, new_run_dir):
     if source.is_file() and not tarfile.is_tarfile(source):
         raise UsageError(f"--igt-tree {source}: not a tarball (an IGT release's "
                          "igt-gpu-tools-X.Y.tar.xz, or a tree)")
-    work = new_run_dir() / "upstream"
+    work = (run_dir or results.new_run_dir("upstream")) / "upstream"
     work.mkdir(parents=True)
     (work / "logs").mkdir()
-    out = Path(args.out).resolve() if args.out else work / "series"
-    up = Upstream(work, build_root())
+    out = Path(out).resolve() if out else work / "series"
+    up = Work(work, build_root())
     say(f"upstream: {source} into {work}")
     series_files = set()
     try:
@@ -779,6 +713,11 @@ def run(args, new_run_dir):
     except Failure as failure:
         print(f"upstream: FAILED: {failure}")
         return 1
+    # The patched tree and the old headers (about 100 MB) are kept only
+    # when something failed, to look into.
+    shutil.rmtree(up.tree, ignore_errors=True)
+    shutil.rmtree(work / "linux-5.10", ignore_errors=True)
     print(f"upstream: the series in {out}")
-    print(f"upstream: {len(SERIES)} patches built, checks passed")
+    print(f"upstream: {len(SERIES)} patches built, checks passed (the trees they were "
+          "built in removed)")
     return 0

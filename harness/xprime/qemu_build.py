@@ -23,8 +23,9 @@ import shutil
 from pathlib import Path
 
 from . import host
+from .cache import REPO, cached, file_digest, key_of, run_logged
+from .errors import SetupError
 from .host import PrivateApt
-from .setup import REPO, SetupError, cached, file_digest, key_of, run_logged
 
 PATCH = REPO / "qemu" / "vmware-svga.patch"
 # Every variant has the device of both, in this order.
@@ -69,7 +70,7 @@ class Qemu:
         return args
 
 
-def qemu(virgl=False, blob=False):
+def build(virgl=False, blob=False):
     """The plain QEMU, with @virgl the one with virtio-gpu-gl-pci and GTK, with
     @blob the plain one with BLOB_PATCHES too."""
     if virgl and blob:

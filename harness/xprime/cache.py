@@ -1,4 +1,4 @@
-"""Set-up steps: cached, locked, with progress, and failing with a clear message.
+"""The cache: set-up steps built once, locked, with progress, failing with a clear message.
 
 Every artefact the harness needs (the sid root, QEMU, kernels) is built once into
 the cache, in a directory named by a hash of its inputs, and published by an
@@ -14,14 +14,11 @@ import shutil
 import subprocess
 import threading
 import time
-import traceback
 from pathlib import Path
 
+from .errors import SetupError
+
 REPO = Path(__file__).resolve().parents[2]
-
-
-class SetupError(Exception):
-    """A set-up step failed; the message says what is missing or broken."""
 
 
 def cache_dir():
@@ -141,18 +138,6 @@ def private_sibling(path):
     the old file or the new one whole, never a half."""
     path = Path(path)
     return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-
-
-def internal_error(err, log_dir):
-    """The one line that says what an unexpected exception of the harness
-    was, its traceback written to a log in @log_dir (a harness bug, or a
-    race with another run: an infrastructure failure, never a test's)."""
-    log_dir = Path(log_dir)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = log_dir / f"harness-error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    with open(log, "a") as out:
-        traceback.print_exception(err, file=out)
-    return f"internal error: {type(err).__name__}: {err} (traceback in {log})"
 
 
 def require_root():
