@@ -7,7 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from xprime import guest, session
-from xprime.cli import MACHINES
+from xprime.suite import MACHINES
 
 OOPS_CONSOLE = """\
 [    3.100000] xprime-guest: userland ready
@@ -114,6 +114,26 @@ class TestReadyGo(unittest.TestCase):
         self.assertEqual(result.drivers, [["card0", "vgem"], ["card1", "vmwgfx"]])
         self.assertLessEqual(timing["ready"], timing["go"])
         self.assertFalse(result.restored)
+
+    def test_a_state_that_does_not_load_is_discarded_and_the_guest_booted(self):
+        machine = guest.Machine("fake", vga=[], display=[])
+        with tempfile.TemporaryDirectory() as tmp:
+            console = Path(tmp) / "console.log"
+            snapshot = guest.Snapshot(Path(tmp) / "states" / "k.state")
+            snapshot.path.parent.mkdir()
+            snapshot.path.write_bytes(b"a state of another QEMU")
+            result = guest.boot(fake_qemu("fake_qemu_refusing.py"), machine, FakeKernel,
+                                Path("/nonexistent/initrd"), [], console, [],
+                                stall_timeout=20, max_seconds=30, snapshot=snapshot)
+            refused = console.with_suffix(".refused.qemu.log").read_text()
+            kept = snapshot.path.exists()
+        self.assertEqual(result.ending, "tests-done")
+        self.assertFalse(result.restored)
+        self.assertFalse(kept)
+        self.assertIn("load of migration failed", refused)
+        self.assertTrue(result.notes[0].startswith(
+            "the saved guest state did not load, booted afresh: qemu-system-x86_64: load "
+            "of migration failed"), result.notes)
 
 
 class TestWatchdog(unittest.TestCase):

@@ -69,13 +69,8 @@ def cmd_lava(args):
     return lava.command(args.filters, args.kernel, args.shard, args.out, args.run)
 
 
-def parser():
-    p = argparse.ArgumentParser(
-        prog="xprime",
-        description="Cross-driver dma-buf (prime) tests of IGT, run in QEMU guests "
-                    "with vgem, virtio-gpu and vmwgfx.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
+def add_run(sub):
+    """./xprime run's arguments."""
     run = sub.add_parser("run", help="boot the guests and run the suite",
                          description="Boot the guests, run igt_runner over the project's "
                                      "tests and the upstream peers, print a summary.")
@@ -107,6 +102,20 @@ def parser():
                           "configuration's tests split among them (default: the host's "
                           f"cores, as many as its memory holds guests: {jobs} here)")
     run.set_defaults(func=cmd_run)
+
+
+def add_check(sub):
+    """./xprime check's arguments."""
+    check = sub.add_parser("check", help="run the project's own tests",
+                           description="The project's own tests, what CI runs: set-up "
+                                       "and the build, then "
+                                       + "; ".join(name for name, _ in selfcheck.STEPS)
+                                       + ". Exit 0 when every check passes.")
+    check.set_defaults(func=cmd_check)
+
+
+def add_bisect(sub):
+    """./xprime bisect's arguments."""
     bisect = sub.add_parser(
         "bisect", help="build and test a kernel tree, for git bisect run",
         description="Build the kernel tree at its current commit (incrementally), boot "
@@ -123,6 +132,10 @@ def parser():
                              "(1), not skipped (125): to hunt a boot regression")
     bisect.add_argument("tests", nargs="+", metavar="TEST@SUBTEST")
     bisect.set_defaults(func=cmd_bisect)
+
+
+def add_merge(sub):
+    """./xprime merge's arguments."""
     merge = sub.add_parser(
         "merge", help="join the results of shards into one run",
         description="Join the results directories of runs of disjoint tests (the "
@@ -136,6 +149,10 @@ def parser():
                        help="the shards cover the whole suite: report expectations "
                             "that matched nothing")
     merge.set_defaults(func=cmd_merge)
+
+
+def add_drmci(sub):
+    """./xprime drm-ci's arguments."""
     drm = sub.add_parser(
         "drm-ci", help="expectations as the kernel's drm-ci lists, and back",
         description="export: write each configuration of a run as drm-ci's "
@@ -153,6 +170,10 @@ def parser():
     drm.add_argument("--out", metavar="DIR", help="export: where to write (default: "
                                                   "the run's drm-ci/)")
     drm.set_defaults(func=cmd_drmci)
+
+
+def add_expect(sub):
+    """./xprime expect's arguments."""
     pin = sub.add_parser(
         "expect", help="pin each expectation to the failure signatures a run saw",
         description="For each configuration of a run, show the signature lines that "
@@ -163,6 +184,10 @@ def parser():
                      help="a run's results directory (default: results/latest)")
     pin.add_argument("--write", action="store_true", help="change the files")
     pin.set_defaults(func=cmd_expect)
+
+
+def add_upstream(sub):
+    """./xprime upstream's arguments."""
     up = sub.add_parser(
         "upstream", help="build the series for IGT patch by patch in IGT's own tree",
         description="Apply the project to an IGT tree as the patch series of "
@@ -177,6 +202,10 @@ def parser():
     up.add_argument("--out", metavar="DIR",
                     help="where to write the series (default: the run's upstream/series)")
     up.set_defaults(func=cmd_upstream)
+
+
+def add_lava(sub):
+    """./xprime lava's arguments."""
     lv = sub.add_parser(
         "lava", help="write a LAVA job that runs the tests with igt_runner in the guest "
                      "(and run it with lava-run)",
@@ -194,13 +223,19 @@ def parser():
     lv.add_argument("--run", action="store_true", help="run the job with lava-run here")
     lv.set_defaults(func=cmd_lava)
 
-    check = sub.add_parser("check", help="run the project's own tests",
-                           description="The project's own tests, what CI runs: set-up "
-                                       "and the build, then "
-                                       + "; ".join(name for name, _ in selfcheck.STEPS)
-                                       + ". Exit 0 when every check passes.")
-    check.set_defaults(func=cmd_check)
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog="xprime",
+        description="Cross-driver dma-buf (prime) tests of IGT, run in QEMU guests "
+                    "with vgem, virtio-gpu and vmwgfx.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for add in (add_run, add_check, add_bisect, add_merge, add_drmci, add_expect,
+                add_upstream, add_lava):
+        add(sub)
     return p
+
 
 
 def main(argv=None):

@@ -436,6 +436,24 @@ def restored(qmp):
         return False
 
 
+@dataclass
+class BootSpec:
+    """What a boot runs: boot()'s arguments."""
+    qemu: object
+    machine: Machine
+    kernel: object
+    initrd: Path
+    shares: list
+    console: Path
+    progress_paths: list
+    stall_timeout: float = 300
+    max_seconds: float = 3600
+    host: object = None
+    env: dict = None
+    root_image: Path = None
+    snapshot: Snapshot = None
+
+
 def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
          stall_timeout=300, max_seconds=3600, host=None, env=None, root_image=None,
          snapshot=None):
@@ -448,126 +466,181 @@ def boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
     boot starts from the firmware). The watchdog ends a boot that made no
     progress for @stall_timeout seconds: no libigt or guest/init line on the
     console (guest.PROGRESS), no growth of @progress_paths."""
-    console = Path(console)
-    console.parent.mkdir(parents=True, exist_ok=True)
-    saving = snapshot.claim() if snapshot is not None and not snapshot.saved else None
-    try:
-        return _boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
-                     stall_timeout, max_seconds, host, env, root_image, snapshot, saving)
-    finally:
-        if saving:
-            saving.close()
-
-
-def _boot(qemu, machine, kernel, initrd, shares, console, progress_paths, stall_timeout,
-          max_seconds, host, env, root_image, snapshot, saving):
-    qmp = console.with_suffix(".qmp")
-    control = Control(console.with_suffix(".control"))
-    for path in (qmp, control.path, console):
-        path.unlink(missing_ok=True)
-    restoring = snapshot is not None and snapshot.saved
-    if host:
-        host.qmp = qmp
-        console.with_suffix(".host").unlink(missing_ok=True)
-    cmd = qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, CMDLINE, host,
-                       root_image, control.path, snapshot.path if restoring else None)
-    (console.with_suffix(".cmd")).write_text(" ".join(cmd) + "\n")
-    start = time.monotonic()
-    timing = {"started": time.time()}
-    ending = None
+    spec = BootSpec(qemu, machine, kernel, initrd, shares, Path(console), progress_paths,
+                    stall_timeout, max_seconds, host, env, root_image, snapshot)
+    spec.console.parent.mkdir(parents=True, exist_ok=True)
     notes = []
-    with open(console.with_suffix(".qemu.log"), "w") as qlog:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
-                                stderr=subprocess.STDOUT, start_new_session=True, env=env)
-        last_sizes, last_change = None, start
-        last_mark = None
-        while proc.poll() is None:
-            time.sleep(0.05)
-            if host:
-                host.poll()
-            now = time.monotonic()
-            tail = _tail(console)
-            if "go" not in timing:
-                ready = restored(qmp) if restoring else READY.search(tail) is not None
-                if not ready and restoring and now - start > RESTORE_TIMEOUT:
-                    # Loading a saved state takes under a second: boot afresh.
-                    _kill(proc)
+    while True:
+        attempt = Attempt(spec)
+        attempt.run()
+        if attempt.refused_state():
+            # QEMU refused the saved state (another QEMU build, a damaged
+            # file): boot from the firmware, and save it anew.
+            notes.append(attempt.forget_state())
+            continue
+        result = attempt.result()
+        result.notes = notes + result.notes
+        return result
+
+
+class Attempt:
+    """One QEMU process of a boot: started, watched until the guest is
+    ready, its state saved or restored, "go" said, then watched until the
+    tests are done, the kernel panics or the watchdog ends it."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        console = spec.console
+        self.qmp = console.with_suffix(".qmp")
+        self.control = Control(console.with_suffix(".control"))
+        self.restoring = spec.snapshot is not None and spec.snapshot.saved
+        self.timing, self.notes, self.ending, self.proc = {}, [], None, None
+        self.start_time = self.last_change = time.monotonic()
+        self.last_sizes, self.last_mark = None, None
+
+    def run(self):
+        """Start QEMU and watch it to its end."""
+        snapshot = self.spec.snapshot
+        saving = snapshot.claim() if snapshot is not None and not snapshot.saved else None
+        try:
+            self.start()
+            while self.proc.poll() is None and self.ending is None:
+                time.sleep(0.05)
+                if self.spec.host:
+                    self.spec.host.poll()
+                tail = _tail(self.spec.console)
+                if "go" not in self.timing and not self.hand_over(tail, saving):
                     break
-                if ready:
-                    timing.setdefault("ready", now - start)
-                    if snapshot is not None and not restoring and "saved" not in timing:
-                        why = save_state(qmp, snapshot,
-                                         _ready_said(console.read_text(errors="replace")))
-                        timing["saved"] = time.monotonic() - start
-                        if saving:
-                            saving.close()
-                        if why:
-                            notes.append(f"guest state not saved: {why}")
-                    if control.go():
-                        timing["go"] = time.monotonic() - start
-                    now = time.monotonic()
-                    last_change = now
-            sizes = [_size(p) for p in progress_paths]
-            mark = _last_progress(tail, _size(console))
-            if sizes != last_sizes or (mark is not None and mark != last_mark):
-                last_sizes, last_change = sizes, now
-                last_mark = mark if mark is not None else last_mark
-            if now - last_change > stall_timeout or now - start > max_seconds:
-                ending = "watchdog"
-                _kill(proc)
-                break
-            panicked = PANIC.search(tail)
-            if TESTS_DONE.search(tail) and not panicked:
-                ending = "tests-done"
-                _kill(proc)
-                break
-            if panicked:
-                # panic=-1 with -no-reboot ends QEMU at once; do not rely on it.
-                try:
-                    proc.wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    _kill(proc)
-                ending = "panic"
-                break
-    timing["end"] = time.monotonic() - start
-    control.close()
-    if host:
-        host.close()
-        console.with_suffix(".host").unlink(missing_ok=True)
-    for path in (qmp, control.path):
-        path.unlink(missing_ok=True)
-    if restoring and "go" not in timing and ending is None:
-        # QEMU refused the saved state (another QEMU build, a damaged file):
-        # boot from the firmware, and save it anew.
+                self.watch(tail)
+        finally:
+            if saving:
+                saving.close()
+            self.clean_up()
+
+    def start(self):
+        """QEMU started, the files of an earlier attempt removed."""
+        spec, console = self.spec, self.spec.console
+        for path in (self.qmp, self.control.path, console):
+            path.unlink(missing_ok=True)
+        if spec.host:
+            spec.host.qmp = self.qmp
+            console.with_suffix(".host").unlink(missing_ok=True)
+        cmd = qemu_command(spec.qemu, spec.machine, spec.kernel, spec.initrd, spec.shares,
+                           console, self.qmp, CMDLINE, spec.host, spec.root_image,
+                           self.control.path,
+                           spec.snapshot.path if self.restoring else None)
+        console.with_suffix(".cmd").write_text(" ".join(cmd) + "\n")
+        self.start_time = self.last_change = time.monotonic()
+        self.timing["started"] = time.time()
+        with open(console.with_suffix(".qemu.log"), "w") as qlog:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         env=spec.env)
+
+    def since_start(self):
+        return time.monotonic() - self.start_time
+
+    def hand_over(self, tail, saving):
+        """Until the guest is ready (restored, or its "ready" line): then its
+        state saved if it has none yet, and "go" said. False when a saved
+        state did not load in time: QEMU is ended."""
+        ready = restored(self.qmp) if self.restoring else READY.search(tail) is not None
+        if not ready:
+            if self.restoring and self.since_start() > RESTORE_TIMEOUT:
+                # Loading a saved state takes under a second: boot afresh.
+                _kill(self.proc)
+                return False
+            return True
+        self.timing.setdefault("ready", self.since_start())
+        snapshot = self.spec.snapshot
+        if snapshot is not None and not self.restoring and "saved" not in self.timing:
+            why = save_state(self.qmp, snapshot,
+                             _ready_said(self.spec.console.read_text(errors="replace")))
+            self.timing["saved"] = self.since_start()
+            if saving:
+                saving.close()
+            if why:
+                self.notes.append(f"guest state not saved: {why}")
+        if self.control.go():
+            self.timing["go"] = self.since_start()
+        self.last_change = time.monotonic()
+        return True
+
+    def watch(self, tail):
+        """Progress noted; the boot ended (self.ending) by the watchdog, the
+        tests being done or a panic."""
+        spec, now = self.spec, time.monotonic()
+        sizes = [_size(p) for p in spec.progress_paths]
+        mark = _last_progress(tail, _size(spec.console))
+        if sizes != self.last_sizes or (mark is not None and mark != self.last_mark):
+            self.last_sizes, self.last_change = sizes, now
+            self.last_mark = mark if mark is not None else self.last_mark
+        panicked = PANIC.search(tail)
+        if (now - self.last_change > spec.stall_timeout
+                or now - self.start_time > spec.max_seconds):
+            self.ending = "watchdog"
+            _kill(self.proc)
+        elif TESTS_DONE.search(tail) and not panicked:
+            self.ending = "tests-done"
+            _kill(self.proc)
+        elif panicked:
+            # panic=-1 with -no-reboot ends QEMU at once; do not rely on it.
+            try:
+                self.proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                _kill(self.proc)
+            self.ending = "panic"
+
+    def clean_up(self):
+        """QEMU ended (also when the harness fails meanwhile), its sockets gone."""
+        if self.proc is not None and self.proc.poll() is None:
+            _kill(self.proc)
+        self.timing["end"] = self.since_start()
+        self.control.close()
+        if self.spec.host:
+            self.spec.host.close()
+            self.spec.console.with_suffix(".host").unlink(missing_ok=True)
+        for path in (self.qmp, self.control.path):
+            path.unlink(missing_ok=True)
+
+    def refused_state(self):
+        """Whether the saved state this attempt restored never came up."""
+        return self.restoring and "go" not in self.timing and self.ending is None
+
+    def forget_state(self):
+        """The refused state discarded, QEMU's words kept; the note saying so."""
+        console = self.spec.console
         log = console.with_suffix(".qemu.log").read_text(errors="replace").strip()
         # The boot afresh writes the same files: keep what the refusal left.
         console.with_suffix(".refused.qemu.log").write_text(log + "\n")
-        snapshot.discard()
-        result = boot(qemu, machine, kernel, initrd, shares, console, progress_paths,
-                      stall_timeout, max_seconds, host, env, root_image, snapshot)
-        result.notes.insert(0, "the saved guest state did not load, booted afresh: "
-                               + (log.splitlines()[-1] if log else f"exit {proc.returncode}"))
+        self.spec.snapshot.discard()
+        return ("the saved guest state did not load, booted afresh: "
+                + (log.splitlines()[-1] if log else f"exit {self.proc.returncode}"))
+
+    def result(self):
+        """The BootResult: how the boot ended, what the guest said at ready."""
+        spec, console = self.spec, self.spec.console
+        result = analyse(console, self.ending, self.proc.returncode, self.since_start())
+        result.notes = self.notes + result.notes
+        result.timing, result.restored = self.timing, self.restoring
+        said = _ready_said(console.read_text(errors="replace") if console.exists() else "")
+        if self.restoring:
+            try:
+                said = _said_file(spec.snapshot.drivers_file.read_text())
+            except FileNotFoundError:
+                pass
+        drivers = said.get("drivers", "")
+        result.drivers = [pair.split("=", 1) for pair in drivers.split() if "=" in pair]
+        result.display_unit = said.get("vmwgfx", "")
+        console.with_suffix(".timing.json").write_text(json.dumps(
+            {"restored": self.restoring, "ending": result.ending, **self.timing},
+            indent=1) + "\n")
+        if result.ending == "watchdog" and not result.oops:
+            last = _tail(console, 2048).splitlines()[-8:]
+            result.oops = "\n".join([f"hang: no progress for {spec.stall_timeout} s "
+                                      f"(or over {spec.max_seconds} s in all); last "
+                                      "console lines:", *last])
         return result
-    result = analyse(console, ending, proc.returncode, time.monotonic() - start)
-    result.notes = notes + result.notes
-    result.timing, result.restored = timing, restoring
-    said = _ready_said(console.read_text(errors="replace") if console.exists() else "")
-    if restoring:
-        try:
-            said = _said_file(snapshot.drivers_file.read_text())
-        except FileNotFoundError:
-            pass
-    drivers = said.get("drivers", "")
-    result.drivers = [pair.split("=", 1) for pair in drivers.split() if "=" in pair]
-    result.display_unit = said.get("vmwgfx", "")
-    (console.with_suffix(".timing.json")).write_text(json.dumps(
-        {"restored": restoring, "ending": result.ending, **timing}, indent=1) + "\n")
-    if result.ending == "watchdog" and not result.oops:
-        last = _tail(console, 2048).splitlines()[-8:]
-        result.oops = "\n".join([f"hang: no progress for {stall_timeout} s "
-                                  f"(or over {max_seconds} s in all); last console lines:",
-                                  *last])
-    return result
 
 
 def _kill(proc):
