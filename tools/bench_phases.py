@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "harness"))
 
-from xprime import expect  # noqa: E402
+from xprime import results  # noqa: E402
 STAMP = re.compile(r"^\[\s*(\d+\.\d+)\] (.*)$")
 # Guest marks (guest/init) and kernel lines, in boot order.
 MARKS = [
@@ -116,12 +116,12 @@ def boot_phases(timing, marks):
     return rows
 
 
-def leaf_seconds(results):
-    path = results / "results.json"
+def leaf_seconds(directory):
+    path = directory / "results.json"
     if not path.exists():
         return 0.0, 0
     total, count = 0.0, 0
-    for entry in expect.leaves(json.loads(path.read_text())["tests"]).values():
+    for entry in results.leaves(json.loads(path.read_text())["tests"]).values():
         t = entry.get("time", {})
         if "start" in t and "end" in t:
             total += t["end"] - t["start"]

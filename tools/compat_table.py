@@ -13,12 +13,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))
 
-from xprime import expect, report  # noqa: E402
+from xprime import report, results  # noqa: E402
 
 
 def load(path):
     tests = json.loads((Path(path) / "results.json").read_text())["tests"]
-    return expect.leaves({n: e for n, e in tests.items() if "result" in e})
+    return results.leaves({n: e for n, e in tests.items() if "result" in e})
 
 
 def main():

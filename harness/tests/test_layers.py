@@ -1,7 +1,10 @@
 """The harness's modules form layers: no module imports cli.py, no import
-circle (imports inside functions counted too), no function too long to read."""
+circle (imports inside functions counted too), no function too long to read,
+and no name used of a module that the module does not have (what a move
+between modules leaves behind, and only a run would find)."""
 
 import ast
+import importlib
 import unittest
 from pathlib import Path
 
@@ -71,6 +74,24 @@ class TestLayers(unittest.TestCase):
                     if lines > LONGEST_FUNCTION:
                         long.append(f"{path.name}: {node.name}: {lines} lines")
         self.assertEqual(long, [])
+
+    def test_every_module_attribute_used_exists(self):
+        missing = []
+        for path in sorted(PACKAGE.glob("*.py")) + sorted(PACKAGE.parent.glob("tests/*.py")):
+            tree = ast.parse(path.read_text())
+            modules = {}
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (
+                        (node.level == 1 and node.module is None) or node.module == "xprime"):
+                    modules.update((a.asname or a.name, "xprime." + a.name) for a in node.names)
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                        and node.value.id in modules):
+                    module = importlib.import_module(modules[node.value.id])
+                    if not hasattr(module, node.attr):
+                        missing.append(f"{path.name}:{node.lineno}: "
+                                       f"{node.value.id}.{node.attr}")
+        self.assertEqual(missing, [])
 
 
 if __name__ == "__main__":

@@ -314,12 +314,12 @@ class TestMergeParts(unittest.TestCase):
             home, logs = Path(tmp) / "debian-6.12", Path(tmp) / "logs" / "debian-6.12"
 
             def part(index, tests, boots, start, end):
-                results = home / f"part-{index}"
-                results.mkdir(parents=True)
-                (results / "results.json").write_text(json.dumps({
+                directory = home / f"part-{index}"
+                directory.mkdir(parents=True)
+                (directory / "results.json").write_text(json.dumps({
                     "name": "debian-6.12", "tests": tests, "runtimes": {},
                     "time_elapsed": {"start": start, "end": end}}))
-                outcome = session.Outcome(config, results, logs)
+                outcome = session.Outcome(config, directory, logs)
                 outcome.boots = [SimpleNamespace(console=logs / f"console-boot{n}.log")
                                  for n in boots]
                 outcome.crashes = [SimpleNamespace(boot=n) for n in boots[1:]]

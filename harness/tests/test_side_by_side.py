@@ -73,7 +73,7 @@ def hold_a_state(path, held, release):
     state.release()
 
 
-def churn(cache, initrd, rounds, errors):
+def churn(cache, initrd, rounds, problems):
     """In another process: a run after another, each of new inputs, each
     checking the state it holds is still there when it ends."""
     os.environ["XPRIME_CACHE"] = cache
@@ -88,10 +88,10 @@ def churn(cache, initrd, rounds, errors):
             state.path.write_text("state")      # as a first boot saves it
             time.sleep(0.002)
             if not state.path.exists():
-                errors.put(f"{state.path.name} pruned while held")
+                problems.put(f"{state.path.name} pruned while held")
             state.release()
     except Exception as err:    # noqa: BLE001: reported to the test
-        errors.put(f"{type(err).__name__}: {err}")
+        problems.put(f"{type(err).__name__}: {err}")
 
 
 class TestSavedStatesSideBySide(unittest.TestCase):
@@ -149,16 +149,16 @@ class TestSavedStatesSideBySide(unittest.TestCase):
 
     def test_runs_pruning_each_other_lose_no_held_state(self):
         ctx = multiprocessing.get_context("fork")
-        errors = ctx.Queue()
+        problems = ctx.Queue()
         runs = [ctx.Process(target=churn, args=(str(self.cache), str(self.tmp / f"initrd{i}"),
-                                                 40, errors)) for i in range(4)]
+                                                 40, problems)) for i in range(4)]
         for run in runs:
             run.start()
         for run in runs:
             run.join(60)
         found = []
-        while not errors.empty():
-            found.append(errors.get())
+        while not problems.empty():
+            found.append(problems.get())
         self.assertEqual(found, [])
         self.assertEqual([run.exitcode for run in runs], [0] * 4)
         left = list((self.cache / "saved-states").glob("k-*.state"))

@@ -116,7 +116,7 @@ def add_check(sub):
 
 def add_bisect(sub):
     """./xprime bisect's arguments."""
-    bisect = sub.add_parser(
+    cmd = sub.add_parser(
         "bisect", help="build and test a kernel tree, for git bisect run",
         description="Build the kernel tree at its current commit (incrementally), boot "
                     "it and run the named subtests. Exit 0 when they pass, 1 when one "
@@ -124,14 +124,14 @@ def add_bisect(sub):
                     "does not boot or the infrastructure failed during the run, 255 "
                     "(stops git bisect run) on bad usage or when a set-up step that "
                     "does not depend on the commit fails.")
-    bisect.add_argument("--kernel-tree", required=True, metavar="DIR")
-    bisect.add_argument("--debug", action="store_true",
-                        help="build with CONFIG_DMABUF_DEBUG and CONFIG_DMA_API_DEBUG")
-    bisect.add_argument("--no-boot-is-bad", action="store_true",
-                        help="a kernel that ends twice before any test runs is bad "
-                             "(1), not skipped (125): to hunt a boot regression")
-    bisect.add_argument("tests", nargs="+", metavar="TEST@SUBTEST")
-    bisect.set_defaults(func=cmd_bisect)
+    cmd.add_argument("--kernel-tree", required=True, metavar="DIR")
+    cmd.add_argument("--debug", action="store_true",
+                     help="build with CONFIG_DMABUF_DEBUG and CONFIG_DMA_API_DEBUG")
+    cmd.add_argument("--no-boot-is-bad", action="store_true",
+                     help="a kernel that ends twice before any test runs is bad "
+                          "(1), not skipped (125): to hunt a boot regression")
+    cmd.add_argument("tests", nargs="+", metavar="TEST@SUBTEST")
+    cmd.set_defaults(func=cmd_bisect)
 
 
 def add_merge(sub):

@@ -23,7 +23,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import guest, host, initramfs, package, results, rootimage, session, shards, suite
+from . import guest, host, initramfs, package, results, rootimage, shards, suite
 from .cache import REPO, cached, key_of, run_logged, say
 from .errors import EXIT_FAIL, EXIT_PASS, SetupError
 from .filters import check_names, project_tests, resolve_filters
@@ -150,7 +150,7 @@ def write_job(out, kern, initrd, root_image, qemu, lines, shard=""):
     tree.mkdir(parents=True, exist_ok=True)
     shutil.copy2(GUEST_TESTS, tree / "lava-tests")
     (tree / "test-list").write_text("".join(l + "\n" for l in lines))
-    (tree / "host-noise").write_text("".join(p.pattern + "\n" for p in session.HOST_NOISE))
+    (tree / "host-noise").write_text("".join(p.pattern + "\n" for p in results.HOST_NOISE))
     run_logged(["tar", "-C", out / "overlay", "--owner=0", "--group=0", "-cf",
                 artifacts / "xprime-lava.tar", "xprime-lava"], out / "tar.log",
                "packing the test list and guest/lava-tests")

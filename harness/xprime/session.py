@@ -200,16 +200,16 @@ class Guest:
         if self.snapshot:
             self.snapshot.release()
 
-    def boot(self, mode, results, logs, test_list):
+    def boot(self, mode, directory, logs, test_list):
         self.boots = next(self.numbers)
-        write_job(self.job_dir, mode, results.relative_to(self.run_dir), test_list,
+        write_job(self.job_dir, mode, directory.relative_to(self.run_dir), test_list,
                   self.config.name, self.config.test_root)
-        say(f"[{self.label}] boot {self.boots}: {mode} {results.name}")
+        say(f"[{self.label}] boot {self.boots}: {mode} {directory.name}")
         host = guest.HostChannel(self.home / "host",
                                  f"/xprime/results/{self.home.relative_to(self.run_dir)}/host")
         result = guest.boot(self.qemu, self.config.machine, self.config.kernel, self.initrd,
                             self.shares, logs / f"console-boot{self.boots}.log",
-                            [results / "results.json", results], host=host,
+                            [directory / "results.json", directory], host=host,
                             env=self.qemu_env, root_image=self.root_image,
                             snapshot=self.snapshot)
         (logs / f"drivers-boot{self.boots}.txt").write_text(
@@ -218,7 +218,7 @@ class Guest:
             (logs / f"vmwgfx-boot{self.boots}.txt").write_text(result.display_unit + "\n")
         wrong = wrong_display_unit(self.config.machine, result)
         if wrong:
-            # Its results would be another machine's.
+            # Its directory would be another machine's.
             raise SetupError(f"[{self.label}] boot {self.boots}: {wrong}; see {result.console}")
         for note in result.notes:
             say(f"[{self.label}] boot {self.boots}: {note}")
@@ -408,17 +408,17 @@ def full_name(culprit, tests):
                     + ([culprit.dynamic] if culprit.dynamic else []))
 
 
-def generate_results(vm, results):
+def generate_results(vm, directory):
     """igt_results on the host, for a run whose guest ended in a crash or as
     soon as its tests were done (guest.TESTS_DONE)."""
-    in_root(vm.sid_root, f"igt_results /xprime/results/{results.relative_to(vm.run_dir)}",
+    in_root(vm.sid_root, f"igt_results /xprime/results/{directory.relative_to(vm.run_dir)}",
             vm.run_dir / "logs" / "igt_results.log", "igt_results",
             binds={vm.run_dir: "/xprime/results"})
 
 
-def jobs_started(results):
-    if not results.exists():
+def jobs_started(directory):
+    if not directory.exists():
         return 0
-    return sum(1 for p in results.iterdir() if p.name.isdigit())
+    return sum(1 for p in directory.iterdir() if p.name.isdigit())
 
 
