@@ -68,7 +68,7 @@ INTEGRATION_FILTERS = [
 INSTALLED_FILTERS = [f for f in INTEGRATION_FILTERS if not f.startswith("xprime_selftest")]
 # The LAVA job's subtests: those that pass in the integration, and a scanout
 # check, which skips there (LAVA's QEMU has no host channel). No crash: a
-# panic ends a LAVA job (its results up to there are kept; README).
+# panic ends a LAVA job (its results up to there are kept; docs/ci.md).
 LAVA_SAME = ["igt@prime_cross@import@vgem-to-vmwgfx",
              "igt@prime_cross@dmabuf-read@virtio-gpu-to-vmwgfx"]
 LAVA_NO_HOST = "igt@vmwgfx/vmw_prime_scanout@native"
