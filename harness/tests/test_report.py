@@ -7,7 +7,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from xprime import report
+from xprime import expect, report
 
 
 def entry(result, out="", err="", dmesg=""):
@@ -94,6 +94,32 @@ class TestSideBySide(unittest.TestCase):
         self.assertIn("stock / debug", text)
         self.assertIn("crash / pass*", text)
         self.assertRegex(text, r"vgem\s+pass / pass\s")
+
+
+class TestHtml(unittest.TestCase):
+    def test_cells_marked_known_or_new_under_the_verdict(self):
+        from pathlib import Path
+        from types import SimpleNamespace
+        tests = {"igt@prime_cross@import@vmwgfx-to-vgem": entry("crash"),
+                 "igt@prime_cross@import@vgem-to-vmwgfx": entry("fail"),
+                 "igt@prime_cross@import@vgem-to-vgem": entry("pass")}
+        exp = expect.Expectation("igt@prime_cross@import@vmwgfx-to-vgem", "crash", "known oops",
+                                 "x.txt:1")
+        verdict = expect.compare(tests, [exp])
+        outcome = SimpleNamespace(config=SimpleNamespace(name="debian-6.12",
+                                                         kernel=SimpleNamespace(release="6.12")),
+                                  results=Path("/nonexistent"))
+        original = report.load_results
+        report.load_results = lambda outcome: tests
+        try:
+            page = report.html([(outcome, verdict)], Path("/nonexistent/run"))
+        finally:
+            report.load_results = original
+        self.assertIn("1 result the expectations do not know", page)
+        self.assertRegex(page, r"class='c' [^>]*><a [^>]*>crash</a><small class='mark'>known<")
+        self.assertRegex(page, r"class='c new' [^>]*><a [^>]*>fail</a><small class='mark'>new<")
+        self.assertRegex(page, r">pass</td>")
+        self.assertIn("vmwgfx-to-vgem: crash (known)", page)
 
 
 if __name__ == "__main__":

@@ -185,6 +185,19 @@ class TestResults(unittest.TestCase):
     def read(self):
         return json.loads((self.results / "results.json").read_text())
 
+    def test_a_whole_test_placeholder_goes_once_its_subtests_have_results(self):
+        placeholder = {"result": "incomplete", "out": "This test didn't produce any output. "
+                       "The machine probably rebooted ungracefully.", "err": "", "dmesg": ""}
+        data = self.read()
+        data["tests"]["igt@prime_cross"] = dict(placeholder)
+        # A test that a crash ended before any of its subtests said anything.
+        data["tests"]["igt@prime_content"] = dict(placeholder)
+        (self.results / "results.json").write_text(json.dumps(data))
+        results.finish(self.results, [])
+        tests = self.read()["tests"]
+        self.assertNotIn("igt@prime_cross", tests)
+        self.assertEqual(tests["igt@prime_content"]["result"], "incomplete")
+
     def test_crash_recorded_with_report(self):
         culprit = guest.Culprit("prime_cross", "import", "vmwgfx-to-vgem", ["vgem-to-vgem"])
         outcome = session.Outcome(None, self.results, self.tmp)
