@@ -4,8 +4,8 @@
  */
 
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/utsname.h>
 
 #include "igt.h"
@@ -133,23 +133,16 @@ bool igt_prime_exports(const struct igt_prime_provider *provider)
  * igt_errno_name:
  * @err: a positive errno value
  *
- * Returns: the symbolic name ("ENODEV") of the errnos that DRM and dma-buf
- * ioctls give, for messages that a matrix or a person can match exactly.
+ * The symbolic name of @err, for messages that a matrix or a person can
+ * match exactly: glibc's strerrorname_np(), which returns NULL for a value
+ * it does not know, and "0" for 0.
+ *
+ * Returns: the name ("ENODEV"), or "E?" for anything that is not a known
+ * errno.
  */
 const char *igt_errno_name(int err)
 {
-	static const struct { int err; const char *name; } names[] = {
-		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EBADF, "EBADF" },
-		{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-		{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
-		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" },
-		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENOTTY, "ENOTTY" }, { ENXIO, "ENXIO" },
-		{ ESRCH, "ESRCH" }, { EIO, "EIO" }, { ETIMEDOUT, "ETIMEDOUT" },
-		{ EBADFD, "EBADFD" },
-	};
+	const char *name = err > 0 ? strerrorname_np(err) : NULL;
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].err == err)
-			return names[i].name;
-	return "E?";
+	return name ?: "E?";
 }
