@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -25,6 +26,20 @@
  * igt_prime_crossing.h.
  */
 
+/* The importers of igt_prime_providers[] by name: "vgem, virtio-gpu, ...". */
+static void importer_names(char *names, size_t size)
+{
+	const struct igt_prime_provider *p;
+	size_t len = 0;
+	int i;
+
+	names[0] = '\0';
+	for_each_prime_provider(p, i)
+		if (p->imports && len < size)
+			len += snprintf(names + len, size - len, "%s%s", len ? ", " : "",
+					p->name);
+}
+
 /**
  * igt_prime_open_providers:
  * @fds: filled with a fd per igt_prime_providers[] entry, -errno when absent
@@ -36,6 +51,7 @@ void igt_prime_open_providers(int fds[IGT_PRIME_MAX_PROVIDERS])
 {
 	const struct igt_prime_provider *p;
 	int importers = 0, i;
+	char names[128];
 
 	for_each_prime_provider(p, i) {
 		igt_assert(i < IGT_PRIME_MAX_PROVIDERS);
@@ -45,7 +61,8 @@ void igt_prime_open_providers(int fds[IGT_PRIME_MAX_PROVIDERS])
 		else if (p->imports)
 			importers++;
 	}
-	igt_require_f(importers, "none of vgem, virtio-gpu, vmwgfx is bound\n");
+	importer_names(names, sizeof(names));
+	igt_require_f(importers, "none of %s is bound\n", names);
 }
 
 /**
