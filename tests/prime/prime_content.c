@@ -181,7 +181,7 @@ static void test_partial_write(struct igt_prime_crossing *c, void *data)
 {
 	uint64_t page = sysconf(_SC_PAGESIZE);
 	/* The first row wholly past the first page, and a ragged rectangle. */
-	uint32_t y = (page + c->bo.stride - 1) / c->bo.stride;
+	uint32_t y = DIV_ROUND_UP(page, c->bo.stride);
 	uint32_t x = 5, width = c->bo.width - 12, height = 9;
 	pixman_image_t *expected;
 	char *ptr;
