@@ -381,19 +381,52 @@ void igt_prime_dmabuf_assert(int dmabuf, const void *ptr, const struct igt_prime
 	igt_prime_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 }
 
+/**
+ * igt_prime_importer_dmabuf_map:
+ * @c: a crossing whose import succeeded
+ * @prot: PROT_READ and/or PROT_WRITE
+ * @dmabuf: set to the importer's dma-buf (igt_prime_importer_dmabuf()) that
+ *	the mapping is of
+ *
+ * Maps the whole buffer through the importer's dma-buf, asserting that it
+ * works; release both with igt_prime_importer_dmabuf_unmap().
+ *
+ * Returns: the mapping, @c->bo.size bytes.
+ */
+void *igt_prime_importer_dmabuf_map(const struct igt_prime_crossing *c, int prot,
+				    int *dmabuf)
+{
+	*dmabuf = igt_prime_importer_dmabuf(c);
+	return igt_prime_dmabuf_map(*dmabuf, 0, c->bo.size, prot);
+}
+
+/**
+ * igt_prime_importer_dmabuf_unmap:
+ * @c: the crossing mapped
+ * @ptr: the mapping
+ * @dmabuf: the dma-buf mapped
+ *
+ * Unmaps and closes what igt_prime_importer_dmabuf_map() gave.
+ */
+void igt_prime_importer_dmabuf_unmap(const struct igt_prime_crossing *c, void *ptr,
+				     int dmabuf)
+{
+	munmap(ptr, c->bo.size);
+	close(dmabuf);
+}
+
 /* The importer's dma-buf, mapped whole for one fill or check. */
 static void importer_access(struct igt_prime_crossing *c, bool write, uint32_t seed,
 			    const char *what)
 {
-	int fd = igt_prime_importer_dmabuf(c);
-	void *ptr = igt_prime_dmabuf_map(fd, 0, c->bo.size, write ? PROT_WRITE : PROT_READ);
+	int fd;
+	void *ptr = igt_prime_importer_dmabuf_map(c, write ? PROT_WRITE : PROT_READ, &fd);
 
 	if (write)
 		igt_prime_dmabuf_fill(fd, ptr, &c->bo, seed);
 	else
 		igt_prime_dmabuf_assert(fd, ptr, &c->bo, seed, what);
-	munmap(ptr, c->bo.size);
-	close(fd);
+	igt_prime_importer_dmabuf_unmap(c, ptr, fd);
 }
 
 /**

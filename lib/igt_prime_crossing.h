@@ -63,6 +63,10 @@ void igt_prime_exporter_assert(struct igt_prime_crossing *c,
 			       pixman_image_t *expected, uint32_t seed);
 
 int igt_prime_importer_dmabuf(const struct igt_prime_crossing *c);
+void *igt_prime_importer_dmabuf_map(const struct igt_prime_crossing *c, int prot,
+				    int *dmabuf);
+void igt_prime_importer_dmabuf_unmap(const struct igt_prime_crossing *c, void *ptr,
+				     int dmabuf);
 void igt_prime_importer_fill(struct igt_prime_crossing *c, uint32_t seed);
 void igt_prime_importer_assert(struct igt_prime_crossing *c, uint32_t seed,
 			       const char *what);

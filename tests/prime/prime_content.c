@@ -114,19 +114,6 @@ IGT_TEST_DESCRIPTION("Contents of buffers shared between vgem, virtio-gpu, "
 
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 
-/* The importer's dma-buf, mapped whole; close with dmabuf_unmap(). */
-static void *importer_map(struct igt_prime_crossing *c, int prot, int *fd)
-{
-	*fd = igt_prime_importer_dmabuf(c);
-	return igt_prime_dmabuf_map(*fd, 0, c->bo.size, prot);
-}
-
-static void dmabuf_unmap(struct igt_prime_crossing *c, void *ptr, int fd)
-{
-	munmap(ptr, c->bo.size);
-	close(fd);
-}
-
 static void test_dmabuf_write(struct igt_prime_crossing *c, void *data)
 {
 	igt_prime_exporter_fill(c, EXPORTER_SEED);
@@ -143,7 +130,7 @@ static void test_dmabuf_read_write(struct igt_prime_crossing *c, void *data)
 
 	igt_prime_exporter_fill(c, EXPORTER_SEED);
 
-	ptr = importer_map(c, PROT_READ | PROT_WRITE, &fd);
+	ptr = igt_prime_importer_dmabuf_map(c, PROT_READ | PROT_WRITE, &fd);
 	igt_prime_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	igt_assert_pattern(ptr, c->bo.stride, c->bo.width, c->bo.height,
 			   EXPORTER_SEED, IMPORTER_MMAP);
@@ -154,7 +141,7 @@ static void test_dmabuf_read_write(struct igt_prime_crossing *c, void *data)
 			row[x] ^= turn;
 	}
 	igt_prime_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
-	dmabuf_unmap(c, ptr, fd);
+	igt_prime_importer_dmabuf_unmap(c, ptr, fd);
 
 	igt_prime_exporter_assert(c, NULL, IMPORTER_SEED);
 }
@@ -164,7 +151,7 @@ static void test_ping_pong(struct igt_prime_crossing *c, void *data)
 	void *ptr;
 	int fd;
 
-	ptr = importer_map(c, PROT_READ | PROT_WRITE, &fd);
+	ptr = igt_prime_importer_dmabuf_map(c, PROT_READ | PROT_WRITE, &fd);
 	for (uint32_t round = 0; round < 3; round++) {
 		uint32_t exporter_seed = EXPORTER_SEED + round;
 		uint32_t importer_seed = IMPORTER_SEED + round;
@@ -174,7 +161,7 @@ static void test_ping_pong(struct igt_prime_crossing *c, void *data)
 		igt_prime_dmabuf_fill(fd, ptr, &c->bo, importer_seed);
 		igt_prime_exporter_assert(c, NULL, importer_seed);
 	}
-	dmabuf_unmap(c, ptr, fd);
+	igt_prime_importer_dmabuf_unmap(c, ptr, fd);
 }
 
 static void test_partial_write(struct igt_prime_crossing *c, void *data)
@@ -289,10 +276,10 @@ static void test_round_trip(struct igt_prime_crossing *c, void *data)
 
 	igt_prime_exporter_fill(c, EXPORTER_SEED);
 
-	ptr = importer_map(c, PROT_READ | PROT_WRITE, &fd);
+	ptr = igt_prime_importer_dmabuf_map(c, PROT_READ | PROT_WRITE, &fd);
 	igt_prime_dmabuf_assert(fd, ptr, &c->bo, EXPORTER_SEED, IMPORTER_MMAP);
 	igt_prime_dmabuf_fill(fd, ptr, &c->bo, IMPORTER_SEED);
-	dmabuf_unmap(c, ptr, fd);
+	igt_prime_importer_dmabuf_unmap(c, ptr, fd);
 
 	igt_prime_exporter_assert(c, NULL, IMPORTER_SEED);
 }
@@ -323,10 +310,10 @@ static void test_many_buffers(const struct igt_prime_provider *exporter,
 		void *ptr;
 		int fd;
 
-		ptr = importer_map(&c[i], PROT_READ | PROT_WRITE, &fd);
+		ptr = igt_prime_importer_dmabuf_map(&c[i], PROT_READ | PROT_WRITE, &fd);
 		igt_prime_dmabuf_assert(fd, ptr, &c[i].bo, EXPORTER_SEED + i, IMPORTER_MMAP);
 		igt_prime_dmabuf_fill(fd, ptr, &c[i].bo, IMPORTER_SEED + i);
-		dmabuf_unmap(&c[i], ptr, fd);
+		igt_prime_importer_dmabuf_unmap(&c[i], ptr, fd);
 	}
 
 	for (int i = 0; i < MANY; i++) {

@@ -75,7 +75,7 @@ IGT_TEST_DESCRIPTION("Shares buffers from vgem, virtio-gpu, vmwgfx, udmabuf and 
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 
 /* The importer's own CPU path to the imported object: MODE_MAP_DUMB. */
-static int importer_map(struct igt_prime_crossing *c, void **ptr)
+static int importer_dumb_map(struct igt_prime_crossing *c, void **ptr)
 {
 	return __igt_dumb_map(c->importer_fd, c->imported, c->bo.size,
 			      PROT_READ | PROT_WRITE, ptr);
@@ -104,7 +104,7 @@ static void test_importer_read(struct igt_prime_crossing *c, void *data)
 
 	igt_prime_exporter_fill(c, EXPORTER_SEED);
 
-	ret = importer_map(c, &ptr);
+	ret = importer_dumb_map(c, &ptr);
 	if (!igt_prime_importer_maps(c)) {
 		igt_assert_f(ret == -EINVAL,
 			     "%s mapping an import: %s (%d), expected EINVAL\n",
@@ -126,7 +126,7 @@ static void test_importer_write(struct igt_prime_crossing *c, void *data)
 	igt_prime_exporter_fill(c, EXPORTER_SEED);
 
 	if (igt_prime_importer_maps(c)) {
-		igt_assert_eq(importer_map(c, &ptr), 0);
+		igt_assert_eq(importer_dumb_map(c, &ptr), 0);
 	} else {
 		fd = prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
 		ptr = mmap(NULL, c->bo.size, PROT_WRITE, MAP_SHARED, fd, 0);
