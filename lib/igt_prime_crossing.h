@@ -19,6 +19,20 @@
 
 #define IGT_PRIME_MAX_PROVIDERS 16
 
+/*
+ * The buffers of the crossing checks, in XRGB8888 pixels: 16 pages of 1 KiB
+ * rows, where a page or a row out of place shows; and one 4 KiB page, for
+ * checks of handles and fences rather than of contents.
+ */
+#define IGT_PRIME_WIDTH		256
+#define IGT_PRIME_HEIGHT	64
+#define IGT_PRIME_PAGE_WIDTH	64
+#define IGT_PRIME_PAGE_HEIGHT	16
+
+/* The patterns (igt_pattern_pixel()'s seeds) that each side writes. */
+#define IGT_PRIME_EXPORTER_SEED	0x00e0e0e0u
+#define IGT_PRIME_IMPORTER_SEED	0x0011aa11u
+
 struct igt_prime_crossing {
 	const struct igt_prime_provider *exporter, *importer;
 	int exporter_fd;
