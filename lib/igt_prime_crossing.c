@@ -163,8 +163,15 @@ void igt_prime_crossing_end(struct igt_prime_crossing *c)
 	drm_close_driver(c->importer_fd);
 }
 
+/*
+ * A dynamic subtest per pair of an available exporter and DRM importer: the
+ * importer @into only when it is set, and those @applies accepts when it
+ * is set.
+ */
 static void for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
-			  igt_prime_applies_t applies, igt_prime_pair_t pair, void *data)
+			  igt_prime_applies_t applies,
+			  const struct igt_prime_provider *into,
+			  igt_prime_pair_t pair, void *data)
 {
 	const struct igt_prime_provider *exporter, *importer;
 	int e, i;
@@ -175,6 +182,7 @@ static void for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
 
 		for_each_prime_provider(importer, i) {
 			if (!importer->imports || fds[i] < 0 ||
+			    (into && importer != into) ||
 			    (applies && !applies(exporter, importer)))
 				continue;
 
@@ -198,7 +206,7 @@ static void for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
 void igt_prime_for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
 			     igt_prime_pair_t pair, void *data)
 {
-	for_each_pair(fds, NULL, pair, data);
+	for_each_pair(fds, NULL, NULL, pair, data);
 }
 
 struct crossing_check {
@@ -226,7 +234,8 @@ static void crossing_pair(const struct igt_prime_provider *exporter,
 /**
  * igt_prime_for_each_crossing:
  * @fds: from igt_prime_open_providers()
- * @width, @height: the buffer, in XRGB8888 pixels
+ * @width: the buffer's width, in XRGB8888 pixels
+ * @height: the buffer's height, in rows
  * @check: called for each imported crossing, inside its dynamic subtest
  * @data: passed to @check
  *
@@ -240,12 +249,17 @@ void igt_prime_for_each_crossing(const int fds[IGT_PRIME_MAX_PROVIDERS],
 {
 	struct crossing_check cc = { width, height, check, data };
 
-	for_each_pair(fds, NULL, crossing_pair, &cc);
+	for_each_pair(fds, NULL, NULL, crossing_pair, &cc);
 }
 
 /**
  * igt_prime_for_each_crossing_if:
+ * @fds: from igt_prime_open_providers()
  * @applies: says which pairs the check applies to
+ * @width: the buffer's width, in XRGB8888 pixels
+ * @height: the buffer's height, in rows
+ * @check: called for each imported crossing, inside its dynamic subtest
+ * @data: passed to @check
  *
  * igt_prime_for_each_crossing() for the pairs @applies accepts, e.g. those
  * whose exporter can fence its buffers, or whose device can copy.
@@ -257,7 +271,29 @@ void igt_prime_for_each_crossing_if(const int fds[IGT_PRIME_MAX_PROVIDERS],
 {
 	struct crossing_check cc = { width, height, check, data };
 
-	for_each_pair(fds, applies, crossing_pair, &cc);
+	for_each_pair(fds, applies, NULL, crossing_pair, &cc);
+}
+
+/**
+ * igt_prime_for_each_crossing_into:
+ * @fds: from igt_prime_open_providers()
+ * @importer: the one importer of the crossings
+ * @width: the buffer's width, in XRGB8888 pixels
+ * @height: the buffer's height, in rows
+ * @check: called for each imported crossing, inside its dynamic subtest
+ * @data: passed to @check
+ *
+ * igt_prime_for_each_crossing() for the crossings into @importer, from
+ * every available exporter: <exporter>-to-<importer>.
+ */
+void igt_prime_for_each_crossing_into(const int fds[IGT_PRIME_MAX_PROVIDERS],
+				      const struct igt_prime_provider *importer,
+				      uint32_t width, uint32_t height,
+				      igt_prime_check_t check, void *data)
+{
+	struct crossing_check cc = { width, height, check, data };
+
+	for_each_pair(fds, NULL, importer, crossing_pair, &cc);
 }
 
 /**

@@ -65,6 +65,10 @@ void igt_prime_for_each_crossing_if(const int fds[IGT_PRIME_MAX_PROVIDERS],
 				    igt_prime_applies_t applies,
 				    uint32_t width, uint32_t height,
 				    igt_prime_check_t check, void *data);
+void igt_prime_for_each_crossing_into(const int fds[IGT_PRIME_MAX_PROVIDERS],
+				      const struct igt_prime_provider *importer,
+				      uint32_t width, uint32_t height,
+				      igt_prime_check_t check, void *data);
 
 bool igt_prime_importer_maps(const struct igt_prime_crossing *c);
 int __igt_prime_import(const struct igt_prime_crossing *c, int dmabuf,

@@ -291,12 +291,6 @@ static bool from_vgem(const struct igt_prime_provider *exporter,
 	return exporter == &igt_prime_vgem;
 }
 
-static bool into_vgem(const struct igt_prime_provider *exporter,
-		      const struct igt_prime_provider *importer)
-{
-	return importer == &igt_prime_vgem;
-}
-
 int igt_main()
 {
 	igt_fixture() {
@@ -346,9 +340,9 @@ int igt_main()
 		igt_info("into vgem only: virtio-gpu fences through virgl's execbuffer, "
 			 "which imports no other driver's buffer, and vmwgfx through "
 			 "SVGA3D commands\n");
-		igt_prime_for_each_crossing_if(providers, into_vgem,
-					       IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
-					       test_importer_fence, NULL);
+		igt_prime_for_each_crossing_into(providers, &igt_prime_vgem,
+						 IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
+						 test_importer_fence, NULL);
 	}
 
 	igt_fixture() {
