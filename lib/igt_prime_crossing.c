@@ -67,6 +67,8 @@ void igt_prime_open_providers(int fds[IGT_PRIME_MAX_PROVIDERS])
 
 /**
  * igt_prime_close_providers:
+ * @fds: from igt_prime_open_providers()
+ *
  * Closes what igt_prime_open_providers() opened.
  */
 void igt_prime_close_providers(int fds[IGT_PRIME_MAX_PROVIDERS])
@@ -81,6 +83,10 @@ void igt_prime_close_providers(int fds[IGT_PRIME_MAX_PROVIDERS])
 
 /**
  * __igt_prime_import:
+ * @c: the crossing whose importer file imports
+ * @dmabuf: a dma-buf fd
+ * @handle: set to the imported object's handle in @c->importer_fd
+ *
  * Imports @dmabuf into the crossing's importer file.
  *
  * Returns: 0 or -errno of DRM_IOCTL_PRIME_FD_TO_HANDLE.
@@ -93,7 +99,8 @@ int __igt_prime_import(const struct igt_prime_crossing *c, int dmabuf, uint32_t 
 /**
  * igt_prime_crossing_begin:
  * @c: exporter, importer and exporter_fd set; the rest is filled in
- * @width, @height: the buffer, in XRGB8888 pixels
+ * @width: the buffer's width, in XRGB8888 pixels
+ * @height: the buffer's height, in rows
  *
  * Creates the buffer, exports it and imports it into a new DRM file of the
  * importer. A refusal must be a documented one: the importer's for a foreign
@@ -151,6 +158,8 @@ bool igt_prime_crossing_begin(struct igt_prime_crossing *c, uint32_t width,
 
 /**
  * igt_prime_crossing_end:
+ * @c: from igt_prime_crossing_begin(), imported or refused
+ *
  * Releases the import, the dma-buf, the buffer and the importer's file.
  */
 void igt_prime_crossing_end(struct igt_prime_crossing *c)
@@ -298,6 +307,8 @@ void igt_prime_for_each_crossing_into(const int fds[IGT_PRIME_MAX_PROVIDERS],
 
 /**
  * igt_prime_importer_maps:
+ * @c: a crossing
+ *
  * Returns: whether the importer maps the imported object itself
  * (MODE_MAP_DUMB); a driver importing its own dma-buf gets its own object.
  */
@@ -308,6 +319,9 @@ bool igt_prime_importer_maps(const struct igt_prime_crossing *c)
 
 /**
  * igt_prime_exporter_begin:
+ * @c: a crossing
+ * @write: whether the CPU writes (DMA_BUF_SYNC_RW), else only reads
+ *
  * The exporter's own CPU path to the buffer, bracketed by DMA_BUF_IOCTL_SYNC
  * on its dma-buf: for the dma-heap the only way, for the others harmless.
  * End with igt_prime_exporter_end().
@@ -323,6 +337,14 @@ void *igt_prime_exporter_begin(struct igt_prime_crossing *c, bool write)
 	return ptr;
 }
 
+/**
+ * igt_prime_exporter_end:
+ * @c: the crossing of igt_prime_exporter_begin()
+ * @ptr: the mapping it gave
+ * @write: as given to it
+ *
+ * Ends the CPU access (DMA_BUF_IOCTL_SYNC) and unmaps.
+ */
 void igt_prime_exporter_end(struct igt_prime_crossing *c, void *ptr, bool write)
 {
 	prime_sync_end(c->dmabuf, write);
@@ -331,6 +353,9 @@ void igt_prime_exporter_end(struct igt_prime_crossing *c, void *ptr, bool write)
 
 /**
  * igt_prime_exporter_fill:
+ * @c: a crossing
+ * @seed: the pattern to write
+ *
  * Writes @seed's pattern into the whole buffer through the exporter.
  */
 void igt_prime_exporter_fill(struct igt_prime_crossing *c, uint32_t seed)
@@ -343,6 +368,7 @@ void igt_prime_exporter_fill(struct igt_prime_crossing *c, uint32_t seed)
 
 /**
  * igt_prime_exporter_assert:
+ * @c: a crossing
  * @expected: what the buffer should hold, or NULL for @seed's pattern
  * @seed: the pattern that wrong pixels are decoded with
  *
@@ -389,6 +415,7 @@ int igt_prime_importer_dmabuf(const struct igt_prime_crossing *c)
  * @dmabuf: the dma-buf fd that @ptr maps
  * @ptr: its mapping, from the buffer's first byte
  * @bo: the buffer's layout
+ * @seed: the pattern to write
  *
  * Writes @seed's pattern through @ptr, bracketed by DMA_BUF_SYNC_WRITE.
  */
@@ -405,6 +432,7 @@ void igt_prime_dmabuf_fill(int dmabuf, void *ptr, const struct igt_prime_bo *bo,
  * @dmabuf: the dma-buf fd that @ptr maps
  * @ptr: its mapping, from the buffer's first byte
  * @bo: the buffer's layout
+ * @seed: the pattern the buffer should hold
  * @what: names the check, for the message and the images
  *
  * Asserts @seed's pattern through @ptr, bracketed by DMA_BUF_SYNC_READ.
@@ -467,6 +495,9 @@ static void importer_access(struct igt_prime_crossing *c, bool write, uint32_t s
 
 /**
  * igt_prime_importer_fill:
+ * @c: a crossing whose import succeeded
+ * @seed: the pattern to write
+ *
  * Writes @seed's pattern into the whole buffer through a write-only mapping
  * of the importer's dma-buf (igt_prime_importer_dmabuf()), bracketed by
  * DMA_BUF_SYNC_WRITE.
@@ -478,6 +509,8 @@ void igt_prime_importer_fill(struct igt_prime_crossing *c, uint32_t seed)
 
 /**
  * igt_prime_importer_assert:
+ * @c: a crossing whose import succeeded
+ * @seed: the pattern the buffer should hold
  * @what: names the check, for the message and the images
  *
  * Asserts @seed's pattern through a read-only mapping of the importer's
@@ -491,6 +524,9 @@ void igt_prime_importer_assert(struct igt_prime_crossing *c, uint32_t seed,
 
 /**
  * __igt_prime_sync:
+ * @dmabuf: a dma-buf fd
+ * @flags: DMA_BUF_SYNC_START or _END, with _READ, _WRITE or _RW
+ *
  * DMA_BUF_IOCTL_SYNC with @flags.
  *
  * Returns: 0 or -errno.
@@ -504,6 +540,9 @@ int __igt_prime_sync(int dmabuf, uint64_t flags)
 
 /**
  * igt_prime_sync:
+ * @dmabuf: a dma-buf fd
+ * @flags: DMA_BUF_SYNC_START or _END, with _READ, _WRITE or _RW
+ *
  * DMA_BUF_IOCTL_SYNC with @flags, asserting that it works.
  */
 void igt_prime_sync(int dmabuf, uint64_t flags)

@@ -79,6 +79,9 @@ int __igt_prime_scanout_find(int fd, struct igt_prime_scanout *scanout)
 
 /**
  * igt_prime_scanout_find:
+ * @fd: a KMS driver's DRM fd
+ * @scanout: filled as __igt_prime_scanout_find() fills it
+ *
  * __igt_prime_scanout_find(), skipping when nothing is connected.
  */
 void igt_prime_scanout_find(int fd, struct igt_prime_scanout *scanout)
@@ -128,6 +131,11 @@ int __igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
 
 /**
  * igt_prime_scanout_show:
+ * @fd: a KMS driver's DRM fd that is DRM master
+ * @scanout: from igt_prime_scanout_find()
+ * @handle: a buffer of @fd, XRGB8888, at least the mode's size
+ * @stride: its bytes per row
+ *
  * __igt_prime_scanout_show(), asserting that it works.
  */
 void igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
@@ -140,6 +148,9 @@ void igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
 
 /**
  * igt_prime_scanout_dirty:
+ * @fd: the DRM fd of igt_prime_scanout_show()
+ * @scanout: showing a framebuffer
+ *
  * Marks the whole framebuffer dirty (DIRTYFB), after the CPU wrote to it.
  */
 void igt_prime_scanout_dirty(int fd, struct igt_prime_scanout *scanout)
@@ -154,6 +165,9 @@ void igt_prime_scanout_dirty(int fd, struct igt_prime_scanout *scanout)
 
 /**
  * igt_prime_scanout_off:
+ * @fd: the DRM fd of igt_prime_scanout_show()
+ * @scanout: from igt_prime_scanout_find()
+ *
  * Turns the CRTC off and removes the framebuffer.
  */
 void igt_prime_scanout_off(int fd, struct igt_prime_scanout *scanout)
