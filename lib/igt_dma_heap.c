@@ -42,7 +42,7 @@ static int heap_create(int fd, uint32_t width, uint32_t height, struct igt_prime
 	bo->width = width;
 	bo->height = height;
 	bo->stride = width * 4;
-	bo->size = ((uint64_t)bo->stride * height + page - 1) / page * page;
+	bo->size = ALIGN((uint64_t)bo->stride * height, page);
 	args.len = bo->size;
 
 	if (ioctl(fd, DMA_HEAP_IOCTL_ALLOC, &args))

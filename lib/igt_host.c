@@ -170,6 +170,8 @@ int __igt_host_screendump(const char *device, pixman_image_t **image)
 
 /**
  * igt_host_screendump:
+ * @device: QEMU's id of the display device
+ *
  * __igt_host_screendump(), asserting that it works.
  *
  * Returns: the image; pixman_image_unref() it.

@@ -98,8 +98,12 @@ void igt_pattern_fill(void *ptr, uint32_t stride, uint32_t width,
 
 /**
  * igt_pattern_fill_rect:
- * @ptr, @stride: the whole buffer
- * @x, @y, @width, @height: the rectangle to write
+ * @ptr: first byte of the whole buffer
+ * @stride: bytes per row
+ * @x: the rectangle's first column
+ * @y: the rectangle's first row
+ * @width: the rectangle's columns
+ * @height: the rectangle's rows
  * @seed: see igt_pattern_pixel()
  *
  * Writes the pattern's pixels of the rectangle only: they encode their
@@ -118,7 +122,11 @@ void igt_pattern_fill_rect(void *ptr, uint32_t stride, uint32_t x, uint32_t y,
 
 /**
  * igt_pattern_compare:
- * @ptr, @stride, @width, @height, @seed: as for igt_pattern_fill()
+ * @ptr: first byte of the buffer
+ * @stride: bytes per row
+ * @width: pixels per row
+ * @height: rows
+ * @seed: the pattern the buffer should hold
  * @mismatch: if not NULL, describes the differences
  *
  * Returns: the number of pixels that differ from the pattern.
@@ -150,6 +158,11 @@ uint64_t igt_pattern_compare(const void *ptr, uint32_t stride, uint32_t width,
 
 /**
  * igt_assert_pattern:
+ * @ptr: first byte of the buffer
+ * @stride: bytes per row
+ * @width: pixels per row
+ * @height: rows
+ * @seed: the pattern the buffer should hold
  * @what: names the path the buffer was read through, for the message
  *
  * Asserts that the buffer holds the pattern: igt_assert_image() with the
@@ -170,7 +183,8 @@ void igt_assert_pattern(const void *ptr, uint32_t stride, uint32_t width,
 
 /**
  * igt_pattern_image:
- * @width, @height: in pixels
+ * @width: pixels per row
+ * @height: rows
  * @seed: see igt_pattern_pixel()
  *
  * Returns: a new a8r8g8b8 image holding the pattern; pixman_image_unref() it.
@@ -189,7 +203,10 @@ pixman_image_t *igt_pattern_image(uint32_t width, uint32_t height, uint32_t seed
 /**
  * igt_pattern_image_paste:
  * @image: from igt_pattern_image()
- * @x, @y, @width, @height: a rectangle of @image
+ * @x: the rectangle's first column
+ * @y: the rectangle's first row
+ * @width: the rectangle's columns
+ * @height: the rectangle's rows
  * @seed: the pattern to paste there
  *
  * Replaces the rectangle with the same rectangle of @seed's pattern: the
@@ -208,6 +225,8 @@ void igt_pattern_image_paste(pixman_image_t *image, uint32_t x, uint32_t y,
 
 /**
  * igt_pattern_image_clear_x:
+ * @image: an a8r8g8b8 or x8r8g8b8 image
+ *
  * Zeroes the X byte of every pixel: the expected image of a display, which
  * shows only red, green and blue.
  */
@@ -223,7 +242,8 @@ void igt_pattern_image_clear_x(pixman_image_t *image)
 
 /**
  * igt_pattern_compare_image:
- * @ptr, @stride: the buffer, as large as @expected
+ * @ptr: first byte of the buffer, as large as @expected
+ * @stride: its bytes per row
  * @expected: what it should hold
  * @seed: the pattern that wrong pixels are decoded with
  * @mismatch: if not NULL, describes the differences
@@ -329,7 +349,8 @@ static void write_offsets(const char *path, const void *ptr, uint32_t stride,
  * __igt_pattern_dump:
  * @dir: an existing or new directory
  * @name: file name prefix
- * @ptr, @stride: the buffer as read
+ * @ptr: first byte of the buffer as read
+ * @stride: its bytes per row
  * @expected: what it should have held
  * @seed: the pattern that wrong pixels are decoded with
  *
@@ -387,7 +408,8 @@ static void dump_name(char *name, size_t size, const char *what)
 
 /**
  * igt_assert_image:
- * @ptr, @stride: the buffer, at least as large as @expected
+ * @ptr: first byte of the buffer, at least as large as @expected
+ * @stride: its bytes per row
  * @expected: what it should hold (see igt_pattern_image())
  * @seed: the pattern that wrong pixels are decoded with
  * @what: names the path the buffer was read through

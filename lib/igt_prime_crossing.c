@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -25,6 +26,20 @@
  * igt_prime_crossing.h.
  */
 
+/* The importers of igt_prime_providers[] by name: "vgem, virtio-gpu, ...". */
+static void importer_names(char *names, size_t size)
+{
+	const struct igt_prime_provider *p;
+	size_t len = 0;
+	int i;
+
+	names[0] = '\0';
+	for_each_prime_provider(p, i)
+		if (p->imports && len < size)
+			len += snprintf(names + len, size - len, "%s%s", len ? ", " : "",
+					p->name);
+}
+
 /**
  * igt_prime_open_providers:
  * @fds: filled with a fd per igt_prime_providers[] entry, -errno when absent
@@ -36,6 +51,7 @@ void igt_prime_open_providers(int fds[IGT_PRIME_MAX_PROVIDERS])
 {
 	const struct igt_prime_provider *p;
 	int importers = 0, i;
+	char names[128];
 
 	for_each_prime_provider(p, i) {
 		igt_assert(i < IGT_PRIME_MAX_PROVIDERS);
@@ -45,11 +61,14 @@ void igt_prime_open_providers(int fds[IGT_PRIME_MAX_PROVIDERS])
 		else if (p->imports)
 			importers++;
 	}
-	igt_require_f(importers, "none of vgem, virtio-gpu, vmwgfx is bound\n");
+	importer_names(names, sizeof(names));
+	igt_require_f(importers, "none of %s is bound\n", names);
 }
 
 /**
  * igt_prime_close_providers:
+ * @fds: from igt_prime_open_providers()
+ *
  * Closes what igt_prime_open_providers() opened.
  */
 void igt_prime_close_providers(int fds[IGT_PRIME_MAX_PROVIDERS])
@@ -64,6 +83,10 @@ void igt_prime_close_providers(int fds[IGT_PRIME_MAX_PROVIDERS])
 
 /**
  * __igt_prime_import:
+ * @c: the crossing whose importer file imports
+ * @dmabuf: a dma-buf fd
+ * @handle: set to the imported object's handle in @c->importer_fd
+ *
  * Imports @dmabuf into the crossing's importer file.
  *
  * Returns: 0 or -errno of DRM_IOCTL_PRIME_FD_TO_HANDLE.
@@ -76,7 +99,8 @@ int __igt_prime_import(const struct igt_prime_crossing *c, int dmabuf, uint32_t 
 /**
  * igt_prime_crossing_begin:
  * @c: exporter, importer and exporter_fd set; the rest is filled in
- * @width, @height: the buffer, in XRGB8888 pixels
+ * @width: the buffer's width, in XRGB8888 pixels
+ * @height: the buffer's height, in rows
  *
  * Creates the buffer, exports it and imports it into a new DRM file of the
  * importer. A refusal must be a documented one: the importer's for a foreign
@@ -134,6 +158,8 @@ bool igt_prime_crossing_begin(struct igt_prime_crossing *c, uint32_t width,
 
 /**
  * igt_prime_crossing_end:
+ * @c: from igt_prime_crossing_begin(), imported or refused
+ *
  * Releases the import, the dma-buf, the buffer and the importer's file.
  */
 void igt_prime_crossing_end(struct igt_prime_crossing *c)
@@ -146,8 +172,15 @@ void igt_prime_crossing_end(struct igt_prime_crossing *c)
 	drm_close_driver(c->importer_fd);
 }
 
+/*
+ * A dynamic subtest per pair of an available exporter and DRM importer: the
+ * importer @into only when it is set, and those @applies accepts when it
+ * is set.
+ */
 static void for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
-			  igt_prime_applies_t applies, igt_prime_pair_t pair, void *data)
+			  igt_prime_applies_t applies,
+			  const struct igt_prime_provider *into,
+			  igt_prime_pair_t pair, void *data)
 {
 	const struct igt_prime_provider *exporter, *importer;
 	int e, i;
@@ -158,6 +191,7 @@ static void for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
 
 		for_each_prime_provider(importer, i) {
 			if (!importer->imports || fds[i] < 0 ||
+			    (into && importer != into) ||
 			    (applies && !applies(exporter, importer)))
 				continue;
 
@@ -181,7 +215,7 @@ static void for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
 void igt_prime_for_each_pair(const int fds[IGT_PRIME_MAX_PROVIDERS],
 			     igt_prime_pair_t pair, void *data)
 {
-	for_each_pair(fds, NULL, pair, data);
+	for_each_pair(fds, NULL, NULL, pair, data);
 }
 
 struct crossing_check {
@@ -209,7 +243,8 @@ static void crossing_pair(const struct igt_prime_provider *exporter,
 /**
  * igt_prime_for_each_crossing:
  * @fds: from igt_prime_open_providers()
- * @width, @height: the buffer, in XRGB8888 pixels
+ * @width: the buffer's width, in XRGB8888 pixels
+ * @height: the buffer's height, in rows
  * @check: called for each imported crossing, inside its dynamic subtest
  * @data: passed to @check
  *
@@ -223,12 +258,17 @@ void igt_prime_for_each_crossing(const int fds[IGT_PRIME_MAX_PROVIDERS],
 {
 	struct crossing_check cc = { width, height, check, data };
 
-	for_each_pair(fds, NULL, crossing_pair, &cc);
+	for_each_pair(fds, NULL, NULL, crossing_pair, &cc);
 }
 
 /**
  * igt_prime_for_each_crossing_if:
+ * @fds: from igt_prime_open_providers()
  * @applies: says which pairs the check applies to
+ * @width: the buffer's width, in XRGB8888 pixels
+ * @height: the buffer's height, in rows
+ * @check: called for each imported crossing, inside its dynamic subtest
+ * @data: passed to @check
  *
  * igt_prime_for_each_crossing() for the pairs @applies accepts, e.g. those
  * whose exporter can fence its buffers, or whose device can copy.
@@ -240,11 +280,35 @@ void igt_prime_for_each_crossing_if(const int fds[IGT_PRIME_MAX_PROVIDERS],
 {
 	struct crossing_check cc = { width, height, check, data };
 
-	for_each_pair(fds, applies, crossing_pair, &cc);
+	for_each_pair(fds, applies, NULL, crossing_pair, &cc);
+}
+
+/**
+ * igt_prime_for_each_crossing_into:
+ * @fds: from igt_prime_open_providers()
+ * @importer: the one importer of the crossings
+ * @width: the buffer's width, in XRGB8888 pixels
+ * @height: the buffer's height, in rows
+ * @check: called for each imported crossing, inside its dynamic subtest
+ * @data: passed to @check
+ *
+ * igt_prime_for_each_crossing() for the crossings into @importer, from
+ * every available exporter: <exporter>-to-<importer>.
+ */
+void igt_prime_for_each_crossing_into(const int fds[IGT_PRIME_MAX_PROVIDERS],
+				      const struct igt_prime_provider *importer,
+				      uint32_t width, uint32_t height,
+				      igt_prime_check_t check, void *data)
+{
+	struct crossing_check cc = { width, height, check, data };
+
+	for_each_pair(fds, NULL, importer, crossing_pair, &cc);
 }
 
 /**
  * igt_prime_importer_maps:
+ * @c: a crossing
+ *
  * Returns: whether the importer maps the imported object itself
  * (MODE_MAP_DUMB); a driver importing its own dma-buf gets its own object.
  */
@@ -255,6 +319,9 @@ bool igt_prime_importer_maps(const struct igt_prime_crossing *c)
 
 /**
  * igt_prime_exporter_begin:
+ * @c: a crossing
+ * @write: whether the CPU writes (DMA_BUF_SYNC_RW), else only reads
+ *
  * The exporter's own CPU path to the buffer, bracketed by DMA_BUF_IOCTL_SYNC
  * on its dma-buf: for the dma-heap the only way, for the others harmless.
  * End with igt_prime_exporter_end().
@@ -270,6 +337,14 @@ void *igt_prime_exporter_begin(struct igt_prime_crossing *c, bool write)
 	return ptr;
 }
 
+/**
+ * igt_prime_exporter_end:
+ * @c: the crossing of igt_prime_exporter_begin()
+ * @ptr: the mapping it gave
+ * @write: as given to it
+ *
+ * Ends the CPU access (DMA_BUF_IOCTL_SYNC) and unmaps.
+ */
 void igt_prime_exporter_end(struct igt_prime_crossing *c, void *ptr, bool write)
 {
 	prime_sync_end(c->dmabuf, write);
@@ -278,6 +353,9 @@ void igt_prime_exporter_end(struct igt_prime_crossing *c, void *ptr, bool write)
 
 /**
  * igt_prime_exporter_fill:
+ * @c: a crossing
+ * @seed: the pattern to write
+ *
  * Writes @seed's pattern into the whole buffer through the exporter.
  */
 void igt_prime_exporter_fill(struct igt_prime_crossing *c, uint32_t seed)
@@ -290,6 +368,7 @@ void igt_prime_exporter_fill(struct igt_prime_crossing *c, uint32_t seed)
 
 /**
  * igt_prime_exporter_assert:
+ * @c: a crossing
  * @expected: what the buffer should hold, or NULL for @seed's pattern
  * @seed: the pattern that wrong pixels are decoded with
  *
@@ -336,6 +415,7 @@ int igt_prime_importer_dmabuf(const struct igt_prime_crossing *c)
  * @dmabuf: the dma-buf fd that @ptr maps
  * @ptr: its mapping, from the buffer's first byte
  * @bo: the buffer's layout
+ * @seed: the pattern to write
  *
  * Writes @seed's pattern through @ptr, bracketed by DMA_BUF_SYNC_WRITE.
  */
@@ -352,6 +432,7 @@ void igt_prime_dmabuf_fill(int dmabuf, void *ptr, const struct igt_prime_bo *bo,
  * @dmabuf: the dma-buf fd that @ptr maps
  * @ptr: its mapping, from the buffer's first byte
  * @bo: the buffer's layout
+ * @seed: the pattern the buffer should hold
  * @what: names the check, for the message and the images
  *
  * Asserts @seed's pattern through @ptr, bracketed by DMA_BUF_SYNC_READ.
@@ -364,23 +445,59 @@ void igt_prime_dmabuf_assert(int dmabuf, const void *ptr, const struct igt_prime
 	igt_prime_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 }
 
+/**
+ * igt_prime_importer_dmabuf_map:
+ * @c: a crossing whose import succeeded
+ * @prot: PROT_READ and/or PROT_WRITE
+ * @dmabuf: set to the importer's dma-buf (igt_prime_importer_dmabuf()) that
+ *	the mapping is of
+ *
+ * Maps the whole buffer through the importer's dma-buf, asserting that it
+ * works; release both with igt_prime_importer_dmabuf_unmap().
+ *
+ * Returns: the mapping, @c->bo.size bytes.
+ */
+void *igt_prime_importer_dmabuf_map(const struct igt_prime_crossing *c, int prot,
+				    int *dmabuf)
+{
+	*dmabuf = igt_prime_importer_dmabuf(c);
+	return igt_prime_dmabuf_map(*dmabuf, 0, c->bo.size, prot);
+}
+
+/**
+ * igt_prime_importer_dmabuf_unmap:
+ * @c: the crossing mapped
+ * @ptr: the mapping
+ * @dmabuf: the dma-buf mapped
+ *
+ * Unmaps and closes what igt_prime_importer_dmabuf_map() gave.
+ */
+void igt_prime_importer_dmabuf_unmap(const struct igt_prime_crossing *c, void *ptr,
+				     int dmabuf)
+{
+	munmap(ptr, c->bo.size);
+	close(dmabuf);
+}
+
 /* The importer's dma-buf, mapped whole for one fill or check. */
 static void importer_access(struct igt_prime_crossing *c, bool write, uint32_t seed,
 			    const char *what)
 {
-	int fd = igt_prime_importer_dmabuf(c);
-	void *ptr = igt_prime_dmabuf_map(fd, 0, c->bo.size, write ? PROT_WRITE : PROT_READ);
+	int fd;
+	void *ptr = igt_prime_importer_dmabuf_map(c, write ? PROT_WRITE : PROT_READ, &fd);
 
 	if (write)
 		igt_prime_dmabuf_fill(fd, ptr, &c->bo, seed);
 	else
 		igt_prime_dmabuf_assert(fd, ptr, &c->bo, seed, what);
-	munmap(ptr, c->bo.size);
-	close(fd);
+	igt_prime_importer_dmabuf_unmap(c, ptr, fd);
 }
 
 /**
  * igt_prime_importer_fill:
+ * @c: a crossing whose import succeeded
+ * @seed: the pattern to write
+ *
  * Writes @seed's pattern into the whole buffer through a write-only mapping
  * of the importer's dma-buf (igt_prime_importer_dmabuf()), bracketed by
  * DMA_BUF_SYNC_WRITE.
@@ -392,6 +509,8 @@ void igt_prime_importer_fill(struct igt_prime_crossing *c, uint32_t seed)
 
 /**
  * igt_prime_importer_assert:
+ * @c: a crossing whose import succeeded
+ * @seed: the pattern the buffer should hold
  * @what: names the check, for the message and the images
  *
  * Asserts @seed's pattern through a read-only mapping of the importer's
@@ -405,6 +524,9 @@ void igt_prime_importer_assert(struct igt_prime_crossing *c, uint32_t seed,
 
 /**
  * __igt_prime_sync:
+ * @dmabuf: a dma-buf fd
+ * @flags: DMA_BUF_SYNC_START or _END, with _READ, _WRITE or _RW
+ *
  * DMA_BUF_IOCTL_SYNC with @flags.
  *
  * Returns: 0 or -errno.
@@ -418,6 +540,9 @@ int __igt_prime_sync(int dmabuf, uint64_t flags)
 
 /**
  * igt_prime_sync:
+ * @dmabuf: a dma-buf fd
+ * @flags: DMA_BUF_SYNC_START or _END, with _READ, _WRITE or _RW
+ *
  * DMA_BUF_IOCTL_SYNC with @flags, asserting that it works.
  */
 void igt_prime_sync(int dmabuf, uint64_t flags)

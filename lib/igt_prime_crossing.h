@@ -19,6 +19,20 @@
 
 #define IGT_PRIME_MAX_PROVIDERS 16
 
+/*
+ * The buffers of the crossing checks, in XRGB8888 pixels: 16 pages of 1 KiB
+ * rows, where a page or a row out of place shows; and one 4 KiB page, for
+ * checks of handles and fences rather than of contents.
+ */
+#define IGT_PRIME_WIDTH		256
+#define IGT_PRIME_HEIGHT	64
+#define IGT_PRIME_PAGE_WIDTH	64
+#define IGT_PRIME_PAGE_HEIGHT	16
+
+/* The patterns (igt_pattern_pixel()'s seeds) that each side writes. */
+#define IGT_PRIME_EXPORTER_SEED	0x00e0e0e0u
+#define IGT_PRIME_IMPORTER_SEED	0x0011aa11u
+
 struct igt_prime_crossing {
 	const struct igt_prime_provider *exporter, *importer;
 	int exporter_fd;
@@ -51,6 +65,10 @@ void igt_prime_for_each_crossing_if(const int fds[IGT_PRIME_MAX_PROVIDERS],
 				    igt_prime_applies_t applies,
 				    uint32_t width, uint32_t height,
 				    igt_prime_check_t check, void *data);
+void igt_prime_for_each_crossing_into(const int fds[IGT_PRIME_MAX_PROVIDERS],
+				      const struct igt_prime_provider *importer,
+				      uint32_t width, uint32_t height,
+				      igt_prime_check_t check, void *data);
 
 bool igt_prime_importer_maps(const struct igt_prime_crossing *c);
 int __igt_prime_import(const struct igt_prime_crossing *c, int dmabuf,
@@ -63,6 +81,10 @@ void igt_prime_exporter_assert(struct igt_prime_crossing *c,
 			       pixman_image_t *expected, uint32_t seed);
 
 int igt_prime_importer_dmabuf(const struct igt_prime_crossing *c);
+void *igt_prime_importer_dmabuf_map(const struct igt_prime_crossing *c, int prot,
+				    int *dmabuf);
+void igt_prime_importer_dmabuf_unmap(const struct igt_prime_crossing *c, void *ptr,
+				     int dmabuf);
 void igt_prime_importer_fill(struct igt_prime_crossing *c, uint32_t seed);
 void igt_prime_importer_assert(struct igt_prime_crossing *c, uint32_t seed,
 			       const char *what);

@@ -24,9 +24,17 @@
  * which have device-side operations, are in igt_vmwgfx.c and igt_virtgpu.c.
  */
 
-/*
- * igt_prime_dumb_create, _export, _map, _destroy: a DRM provider's
- * operations on dumb buffers (IGT_PRIME_DUMB_OPS).
+/**
+ * igt_prime_dumb_create:
+ * @fd: a DRM fd
+ * @width: pixels per row
+ * @height: rows
+ * @bo: the buffer made
+ *
+ * A DRM provider's create(), of IGT_PRIME_DUMB_OPS: an XRGB8888 dumb
+ * buffer.
+ *
+ * Returns: 0 or -errno.
  */
 int igt_prime_dumb_create(int fd, uint32_t width, uint32_t height, struct igt_prime_bo *bo)
 {
@@ -44,6 +52,16 @@ int igt_prime_dumb_create(int fd, uint32_t width, uint32_t height, struct igt_pr
 	return 0;
 }
 
+/**
+ * igt_prime_dumb_export:
+ * @fd: a DRM fd
+ * @bo: a buffer of @fd
+ * @writable: with DRM_RDWR, so that the dma-buf may be mapped for writing
+ *
+ * A DRM provider's export(), of IGT_PRIME_DUMB_OPS: PRIME_HANDLE_TO_FD.
+ *
+ * Returns: the new dma-buf fd, or -errno.
+ */
 int igt_prime_dumb_export(int fd, struct igt_prime_bo *bo, bool writable)
 {
 	struct drm_prime_handle args = {
@@ -57,11 +75,29 @@ int igt_prime_dumb_export(int fd, struct igt_prime_bo *bo, bool writable)
 	return args.fd;
 }
 
+/**
+ * igt_prime_dumb_map:
+ * @fd: a DRM fd
+ * @bo: a buffer of @fd
+ * @prot: PROT_READ and/or PROT_WRITE
+ * @ptr: set to the mapping, @bo->size bytes
+ *
+ * A DRM provider's map(), of IGT_PRIME_DUMB_OPS: MODE_MAP_DUMB and mmap().
+ *
+ * Returns: 0 or -errno.
+ */
 int igt_prime_dumb_map(int fd, struct igt_prime_bo *bo, int prot, void **ptr)
 {
 	return __igt_dumb_map(fd, bo->handle, bo->size, prot, ptr);
 }
 
+/**
+ * igt_prime_dumb_destroy:
+ * @fd: a DRM fd
+ * @bo: a buffer of @fd
+ *
+ * A DRM provider's destroy(), of IGT_PRIME_DUMB_OPS.
+ */
 void igt_prime_dumb_destroy(int fd, struct igt_prime_bo *bo)
 {
 	kmstest_dumb_destroy(fd, bo->handle);

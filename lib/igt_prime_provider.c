@@ -4,8 +4,8 @@
  */
 
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/utsname.h>
 
 #include "igt.h"
@@ -45,7 +45,13 @@ int igt_prime_drm_open(const struct igt_prime_provider *provider)
 
 /**
  * __igt_prime_create:
- * Makes a buffer on @provider (opened as @fd).
+ * @provider: the provider to make it
+ * @fd: @provider's fd, from its open()
+ * @width: pixels per row
+ * @height: rows
+ * @bo: the buffer made
+ *
+ * Makes a @width x @height XRGB8888 buffer on @provider.
  *
  * Returns: 0 or -errno.
  */
@@ -58,6 +64,12 @@ int __igt_prime_create(const struct igt_prime_provider *provider, int fd,
 
 /**
  * igt_prime_create:
+ * @provider: the provider to make it
+ * @fd: @provider's fd, from its open()
+ * @width: pixels per row
+ * @height: rows
+ * @bo: the buffer made
+ *
  * Like __igt_prime_create(), asserting that it works and that the buffer
  * holds @height rows of @width pixels.
  */
@@ -71,6 +83,11 @@ void igt_prime_create(const struct igt_prime_provider *provider, int fd,
 
 /**
  * igt_prime_export:
+ * @provider: the provider of @bo
+ * @fd: @provider's fd
+ * @bo: a buffer of @provider
+ * @writable: a dma-buf that may be mapped for writing (O_RDWR)
+ *
  * Exports @bo as a dma-buf, asserting that it works.
  *
  * Returns: the new dma-buf fd.
@@ -87,6 +104,11 @@ int igt_prime_export(const struct igt_prime_provider *provider, int fd,
 
 /**
  * igt_prime_map:
+ * @provider: the provider of @bo
+ * @fd: @provider's fd
+ * @bo: a buffer of @provider
+ * @prot: PROT_READ and/or PROT_WRITE
+ *
  * Maps @bo through the provider's own CPU path, asserting that it works.
  *
  * Returns: the mapping, @bo->size bytes.
@@ -121,6 +143,8 @@ bool igt_prime_kernel_older(unsigned int version)
 
 /**
  * igt_prime_exports:
+ * @provider: a provider
+ *
  * Returns: whether @provider exports its buffers on the running kernel.
  */
 bool igt_prime_exports(const struct igt_prime_provider *provider)
@@ -133,23 +157,16 @@ bool igt_prime_exports(const struct igt_prime_provider *provider)
  * igt_errno_name:
  * @err: a positive errno value
  *
- * Returns: the symbolic name ("ENODEV") of the errnos that DRM and dma-buf
- * ioctls give, for messages that a matrix or a person can match exactly.
+ * The symbolic name of @err, for messages that a matrix or a person can
+ * match exactly: glibc's strerrorname_np(), which returns NULL for a value
+ * it does not know, and "0" for 0.
+ *
+ * Returns: the name ("ENODEV"), or "E?" for anything that is not a known
+ * errno.
  */
 const char *igt_errno_name(int err)
 {
-	static const struct { int err; const char *name; } names[] = {
-		{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EBADF, "EBADF" },
-		{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" },
-		{ EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
-		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" },
-		{ EOPNOTSUPP, "EOPNOTSUPP" }, { ENOTTY, "ENOTTY" }, { ENXIO, "ENXIO" },
-		{ ESRCH, "ESRCH" }, { EIO, "EIO" }, { ETIMEDOUT, "ETIMEDOUT" },
-		{ EBADFD, "EBADFD" },
-	};
+	const char *name = err > 0 ? strerrorname_np(err) : NULL;
 
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].err == err)
-			return names[i].name;
-	return "E?";
+	return name ?: "E?";
 }

@@ -26,7 +26,9 @@
  *
  * A buffer, native or imported, as the framebuffer of a CRTC with the legacy
  * KMS calls, for drivers whose display has no CRC: what it shows is read
- * back from the host (igt_host).
+ * back from the host (igt_host). A test of a display keeps it in a struct
+ * igt_prime_display: igt_prime_display_open() and
+ * igt_prime_display_require() in its fixture, the checks in its subtests.
  */
 
 /**
@@ -77,6 +79,9 @@ int __igt_prime_scanout_find(int fd, struct igt_prime_scanout *scanout)
 
 /**
  * igt_prime_scanout_find:
+ * @fd: a KMS driver's DRM fd
+ * @scanout: filled as __igt_prime_scanout_find() fills it
+ *
  * __igt_prime_scanout_find(), skipping when nothing is connected.
  */
 void igt_prime_scanout_find(int fd, struct igt_prime_scanout *scanout)
@@ -126,6 +131,11 @@ int __igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
 
 /**
  * igt_prime_scanout_show:
+ * @fd: a KMS driver's DRM fd that is DRM master
+ * @scanout: from igt_prime_scanout_find()
+ * @handle: a buffer of @fd, XRGB8888, at least the mode's size
+ * @stride: its bytes per row
+ *
  * __igt_prime_scanout_show(), asserting that it works.
  */
 void igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
@@ -138,6 +148,9 @@ void igt_prime_scanout_show(int fd, struct igt_prime_scanout *scanout,
 
 /**
  * igt_prime_scanout_dirty:
+ * @fd: the DRM fd of igt_prime_scanout_show()
+ * @scanout: showing a framebuffer
+ *
  * Marks the whole framebuffer dirty (DIRTYFB), after the CPU wrote to it.
  */
 void igt_prime_scanout_dirty(int fd, struct igt_prime_scanout *scanout)
@@ -152,6 +165,9 @@ void igt_prime_scanout_dirty(int fd, struct igt_prime_scanout *scanout)
 
 /**
  * igt_prime_scanout_off:
+ * @fd: the DRM fd of igt_prime_scanout_show()
+ * @scanout: from igt_prime_scanout_find()
+ *
  * Turns the CRTC off and removes the framebuffer.
  */
 void igt_prime_scanout_off(int fd, struct igt_prime_scanout *scanout)
@@ -189,22 +205,68 @@ void igt_prime_scanout_assert_host(const char *device,
 	pixman_image_unref(screen);
 }
 
+/**
+ * igt_prime_display_open:
+ * @display: its @driver and @device set
+ *
+ * Opens the display's driver as DRM master, skipping when it is absent
+ * (drm_open_driver_master()). It comes first in the fixture: once another
+ * file of the driver is open, that one may hold DRM master.
+ *
+ * Returns: the DRM fd, also in @display->fd.
+ */
+int igt_prime_display_open(struct igt_prime_display *display)
+{
+	display->fd = drm_open_driver_master(display->driver->chipset);
+	return display->fd;
+}
+
+/**
+ * igt_prime_display_require:
+ * @display: from igt_prime_display_open()
+ *
+ * Opens every provider (igt_prime_open_providers()) and finds the scanout
+ * (igt_prime_scanout_find()); skips when no importer is bound, nothing is
+ * connected or no host serves this guest (igt_require_host()).
+ */
+void igt_prime_display_require(struct igt_prime_display *display)
+{
+	igt_prime_open_providers(display->providers);
+	igt_prime_scanout_find(display->fd, &display->scanout);
+	igt_require_host();
+}
+
+/**
+ * igt_prime_display_close:
+ * @display: from igt_prime_display_open()
+ *
+ * Closes the driver's file and the providers' that
+ * igt_prime_display_require() opened.
+ */
+void igt_prime_display_close(struct igt_prime_display *display)
+{
+	drm_close_driver(display->fd);
+	igt_prime_close_providers(display->providers);
+}
+
 /* The two contents of a scanout check: the second must replace the first. */
 static const uint32_t scanout_seeds[] = { 0x00102030u, 0x00a0b0c0u };
 
-static void scanout_check(int fd, struct igt_prime_scanout *scanout, const char *device,
-			  uint32_t handle, uint32_t stride,
-			  void (*fill)(void *data, uint32_t seed), void *data)
+static void scanout_check(struct igt_prime_display *display, uint32_t handle,
+			  uint32_t stride, void (*fill)(void *data, uint32_t seed),
+			  void *data)
 {
+	struct igt_prime_scanout *scanout = &display->scanout;
+
 	fill(data, scanout_seeds[0]);
-	igt_prime_scanout_show(fd, scanout, handle, stride);
-	igt_prime_scanout_assert_host(device, scanout, scanout_seeds[0]);
+	igt_prime_scanout_show(display->fd, scanout, handle, stride);
+	igt_prime_scanout_assert_host(display->device, scanout, scanout_seeds[0]);
 
 	fill(data, scanout_seeds[1]);
-	igt_prime_scanout_dirty(fd, scanout);
-	igt_prime_scanout_assert_host(device, scanout, scanout_seeds[1]);
+	igt_prime_scanout_dirty(display->fd, scanout);
+	igt_prime_scanout_assert_host(display->device, scanout, scanout_seeds[1]);
 
-	igt_prime_scanout_off(fd, scanout);
+	igt_prime_scanout_off(display->fd, scanout);
 }
 
 struct scanout_mapping {
@@ -221,10 +283,7 @@ static void fill_mapping(void *data, uint32_t seed)
 
 /**
  * igt_prime_scanout_check_native:
- * @fd: @provider's DRM fd, DRM master
- * @scanout: from igt_prime_scanout_find()
- * @device: the host's id of the display device
- * @provider: the driver of @fd
+ * @display: from igt_prime_display_require()
  *
  * The scanout check of the driver's own buffer: a buffer of the mode's
  * size, written through the provider's CPU mapping, is shown and the
@@ -232,16 +291,17 @@ static void fill_mapping(void *data, uint32_t seed)
  * framebuffer is marked dirty and the host's view checked again (a copy of
  * the older contents kept by the driver or the host shows there).
  */
-void igt_prime_scanout_check_native(int fd, struct igt_prime_scanout *scanout,
-				    const char *device,
-				    const struct igt_prime_provider *provider)
+void igt_prime_scanout_check_native(struct igt_prime_display *display)
 {
+	const struct igt_prime_provider *provider = display->driver;
+	const drmModeModeInfo *mode = &display->scanout.mode;
+	int fd = display->fd;
 	struct igt_prime_bo bo;
 	struct scanout_mapping m = { .bo = &bo };
 
-	igt_prime_create(provider, fd, scanout->mode.hdisplay, scanout->mode.vdisplay, &bo);
+	igt_prime_create(provider, fd, mode->hdisplay, mode->vdisplay, &bo);
 	m.ptr = igt_prime_map(provider, fd, &bo, PROT_READ | PROT_WRITE);
-	scanout_check(fd, scanout, device, bo.handle, bo.stride, fill_mapping, &m);
+	scanout_check(display, bo.handle, bo.stride, fill_mapping, &m);
 	munmap(m.ptr, bo.size);
 	provider->destroy(fd, &bo);
 }
@@ -253,24 +313,23 @@ static void fill_exporter(void *data, uint32_t seed)
 
 /**
  * igt_prime_scanout_check_imported:
- * @fd: the importer's DRM fd that is DRM master
- * @scanout: from igt_prime_scanout_find()
- * @device: the host's id of the display device
- * @c: a crossing into @fd's driver, begun with the mode's size
+ * @display: from igt_prime_display_require()
+ * @c: a crossing into the display's driver, of the mode's size
  *
  * The scanout check of an imported buffer: the crossing's dma-buf is
- * imported into @fd as well (scanout needs DRM master), the exporter
- * writes a pattern, the buffer is shown and the host's view of it checked;
- * then the exporter writes another, the framebuffer is marked dirty and the
- * host's view checked again.
+ * imported into the display's file as well (scanout needs DRM master), the
+ * exporter writes a pattern, the buffer is shown and the host's view of it
+ * checked; then the exporter writes another, the framebuffer is marked
+ * dirty and the host's view checked again.
  */
-void igt_prime_scanout_check_imported(int fd, struct igt_prime_scanout *scanout,
-				      const char *device, struct igt_prime_crossing *c)
+void igt_prime_scanout_check_imported(struct igt_prime_display *display,
+				      struct igt_prime_crossing *c)
 {
+	int fd = display->fd;
 	uint32_t handle = 0;
 
 	igt_assert_eq(__prime_fd_to_handle(fd, c->dmabuf, &handle), 0);
-	scanout_check(fd, scanout, device, handle, c->bo.stride, fill_exporter, c);
+	scanout_check(display, handle, c->bo.stride, fill_exporter, c);
 	gem_close(fd, handle);
 }
 
@@ -305,10 +364,8 @@ static pixman_image_t *expected_after_rect(pixman_image_t *screen, const drmMode
 
 /**
  * igt_prime_scanout_check_imported_rect:
- * @fd: the importer's DRM fd that is DRM master
- * @scanout: from igt_prime_scanout_find()
- * @device: the host's id of the display device
- * @c: a crossing into @fd's driver, begun with the mode's size
+ * @display: from igt_prime_display_require()
+ * @c: a crossing into the display's driver, of the mode's size
  * @rect: the part of the framebuffer marked dirty
  *
  * As igt_prime_scanout_check_imported(), but after the exporter writes
@@ -317,21 +374,23 @@ static pixman_image_t *expected_after_rect(pixman_image_t *screen, const drmMode
  * pixel of either pattern, at its own position (a driver may copy more
  * than the damage, never another place).
  */
-void igt_prime_scanout_check_imported_rect(int fd, struct igt_prime_scanout *scanout,
-					   const char *device, struct igt_prime_crossing *c,
+void igt_prime_scanout_check_imported_rect(struct igt_prime_display *display,
+					   struct igt_prime_crossing *c,
 					   const drmModeClip *rect)
 {
+	struct igt_prime_scanout *scanout = &display->scanout;
+	int fd = display->fd;
 	pixman_image_t *screen, *expected;
 	uint32_t handle = 0;
 
 	igt_assert_eq(__prime_fd_to_handle(fd, c->dmabuf, &handle), 0);
 	igt_prime_exporter_fill(c, scanout_seeds[0]);
 	igt_prime_scanout_show(fd, scanout, handle, c->bo.stride);
-	igt_prime_scanout_assert_host(device, scanout, scanout_seeds[0]);
+	igt_prime_scanout_assert_host(display->device, scanout, scanout_seeds[0]);
 
 	igt_prime_exporter_fill(c, scanout_seeds[1]);
 	igt_assert_eq(drmModeDirtyFB(fd, scanout->fb_id, (drmModeClip *)rect, 1), 0);
-	screen = igt_host_screendump(device);
+	screen = igt_host_screendump(display->device);
 	igt_assert_eq(pixman_image_get_width(screen), scanout->mode.hdisplay);
 	igt_assert_eq(pixman_image_get_height(screen), scanout->mode.vdisplay);
 	expected = expected_after_rect(screen, rect, scanout_seeds[0], scanout_seeds[1]);
@@ -343,4 +402,35 @@ void igt_prime_scanout_check_imported_rect(int fd, struct igt_prime_scanout *sca
 
 	igt_prime_scanout_off(fd, scanout);
 	gem_close(fd, handle);
+}
+
+struct display_check {
+	struct igt_prime_display *display;
+	igt_prime_display_check_t check;
+};
+
+static void display_crossing(struct igt_prime_crossing *c, void *data)
+{
+	struct display_check *dc = data;
+
+	dc->check(dc->display, c);
+}
+
+/**
+ * igt_prime_display_for_each_import:
+ * @display: from igt_prime_display_require()
+ * @check: called for each crossing, inside its dynamic subtest
+ *
+ * igt_prime_for_each_crossing_into() the display's driver with buffers of
+ * the mode's size: a dynamic subtest <exporter>-to-<driver> for every
+ * available exporter; must be called inside igt_subtest_with_dynamic().
+ */
+void igt_prime_display_for_each_import(struct igt_prime_display *display,
+				       igt_prime_display_check_t check)
+{
+	struct display_check dc = { display, check };
+
+	igt_prime_for_each_crossing_into(display->providers, display->driver,
+					 display->scanout.mode.hdisplay,
+					 display->scanout.mode.vdisplay, display_crossing, &dc);
 }

@@ -41,7 +41,7 @@ static int udmabuf_create(int fd, uint32_t width, uint32_t height,
 	bo->height = height;
 	bo->stride = width * 4;
 	/* udmabuf takes whole pages of a memfd that can no longer shrink. */
-	bo->size = ((uint64_t)bo->stride * height + page - 1) / page * page;
+	bo->size = ALIGN((uint64_t)bo->stride * height, page);
 
 	memfd = memfd_create("igt-udmabuf", MFD_ALLOW_SEALING | MFD_CLOEXEC);
 	if (memfd < 0)

@@ -46,6 +46,9 @@ int __igt_virtgpu_wait(int fd, uint32_t handle, uint32_t flags)
 
 /**
  * igt_virtgpu_wait:
+ * @fd: a virtio-gpu DRM fd
+ * @handle: a resource's handle in @fd
+ *
  * Waits for the resource to go idle, asserting that the wait works.
  */
 void igt_virtgpu_wait(int fd, uint32_t handle)
@@ -57,6 +60,9 @@ void igt_virtgpu_wait(int fd, uint32_t handle)
 
 /**
  * igt_virtgpu_test_idle:
+ * @fd: a virtio-gpu DRM fd
+ * @handle: a resource's handle in @fd
+ *
  * Returns: 0 idle, -EBUSY busy, or another -errno; never blocks.
  */
 int igt_virtgpu_test_idle(int fd, uint32_t handle)
@@ -71,6 +77,8 @@ int igt_virtgpu_test_idle(int fd, uint32_t handle)
 
 /**
  * igt_virtgpu_has_virgl:
+ * @fd: a virtio-gpu DRM fd
+ *
  * Returns: whether the device has 3D (virgl): host-side copies and
  * TRANSFER_FROM_HOST.
  */
@@ -115,6 +123,10 @@ bool igt_virtgpu_imports_foreign(int fd)
 
 /**
  * __igt_virtgpu_res_handle:
+ * @fd: a virtio-gpu DRM fd
+ * @handle: a buffer's handle in @fd
+ * @res_handle: set to its resource id
+ *
  * The host's resource id of the buffer @handle, as virgl commands name it.
  *
  * Returns: 0 or -errno.
@@ -131,9 +143,12 @@ int __igt_virtgpu_res_handle(int fd, uint32_t handle, uint32_t *res_handle)
 
 /**
  * __igt_virtgpu_transfer:
+ * @fd: a virtio-gpu DRM fd
+ * @handle: a resource's handle in @fd
  * @to_host: TRANSFER_TO_HOST (guest pages to the host's copy), else
  *	TRANSFER_FROM_HOST
- * @width, @height: the box, from (0, 0)
+ * @width: the box's width, from (0, 0)
+ * @height: the box's height
  *
  * The guest pages are laid out as the host lays out the resource (rows of
  * width * 4 bytes for a dumb buffer): with virgl the kernel refuses a
@@ -157,6 +172,12 @@ int __igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width
 
 /**
  * igt_virtgpu_transfer:
+ * @fd: a virtio-gpu DRM fd
+ * @handle: a resource's handle in @fd
+ * @to_host: TRANSFER_TO_HOST, else TRANSFER_FROM_HOST
+ * @width: the box's width, from (0, 0)
+ * @height: the box's height
+ *
  * __igt_virtgpu_transfer(), asserting that it works.
  */
 void igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
@@ -170,8 +191,11 @@ void igt_virtgpu_transfer(int fd, uint32_t handle, bool to_host, uint32_t width,
 
 /**
  * __igt_virtgpu_copy_region:
- * @dst, @src: buffer handles of @fd
- * @width, @height: the region, from (0, 0) in both
+ * @fd: a virtio-gpu DRM fd with virgl
+ * @dst: the buffer copied to, a handle of @fd
+ * @src: the buffer copied from, a handle of @fd
+ * @width: the region's width, from (0, 0) in both
+ * @height: the region's height
  *
  * Copies between the host's copies of two resources with virgl's
  * RESOURCE_COPY_REGION, submitted by EXECBUFFER in @fd's context.
@@ -208,6 +232,12 @@ int __igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width
 
 /**
  * igt_virtgpu_copy_region:
+ * @fd: a virtio-gpu DRM fd with virgl
+ * @dst: the buffer copied to, a handle of @fd
+ * @src: the buffer copied from, a handle of @fd
+ * @width: the region's width, from (0, 0) in both
+ * @height: the region's height
+ *
  * __igt_virtgpu_copy_region(), asserting that it works.
  */
 void igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width,
@@ -230,7 +260,8 @@ void igt_virtgpu_copy_region(int fd, uint32_t dst, uint32_t src, uint32_t width,
 /**
  * __igt_virtgpu_resource_create_3d:
  * @fd: a virtio-gpu DRM fd with virgl
- * @width, @height: in XRGB8888 pixels
+ * @width: pixels per row
+ * @height: rows
  * @bo: filled with the handle and the guest layout (rows of @width * 4)
  *
  * RESOURCE_CREATE of a 3D resource: a 2D texture that virgl renders to and
@@ -266,6 +297,11 @@ int __igt_virtgpu_resource_create_3d(int fd, uint32_t width, uint32_t height,
 
 /**
  * __igt_virtgpu_map:
+ * @fd: a virtio-gpu DRM fd
+ * @bo: a resource of @fd
+ * @prot: PROT_READ and/or PROT_WRITE
+ * @ptr: set to the mapping, @bo->size bytes
+ *
  * Maps a resource's guest pages through DRM_IOCTL_VIRTGPU_MAP.
  *
  * Returns: 0 or -errno.
@@ -286,6 +322,11 @@ int __igt_virtgpu_map(int fd, const struct igt_prime_bo *bo, int prot, void **pt
 
 /**
  * igt_virtgpu_resource_create_3d:
+ * @fd: a virtio-gpu DRM fd with virgl
+ * @width: pixels per row
+ * @height: rows
+ * @bo: filled with the handle and the guest layout
+ *
  * __igt_virtgpu_resource_create_3d(), asserting that it works.
  */
 void igt_virtgpu_resource_create_3d(int fd, uint32_t width, uint32_t height,
@@ -299,6 +340,10 @@ void igt_virtgpu_resource_create_3d(int fd, uint32_t width, uint32_t height,
 
 /**
  * igt_virtgpu_map:
+ * @fd: a virtio-gpu DRM fd
+ * @bo: a resource of @fd
+ * @prot: PROT_READ and/or PROT_WRITE
+ *
  * __igt_virtgpu_map(), asserting that it works.
  *
  * Returns: the mapping, @bo->size bytes.

@@ -41,6 +41,9 @@
 
 #define ARRAY_SIZE(arr) (sizeof(arr) / sizeof((arr)[0]))
 
+/* Rounds @v up to a multiple of @a, a power of two; @v's type is kept. */
+#define ALIGN(v, a) (((v) + (typeof(v))(a) - 1) & ~((typeof(v))(a) - 1))
+
 /*
  * Open a device whose driver matches @chipset (DRIVER_* bits).  The
  * drm_open_*() helpers skip the current (sub)test when there is none; the

@@ -1,5 +1,6 @@
 /*
- * Stand-in for IGT's lib/igt_aux.h, reduced to the timed loops.
+ * Stand-in for IGT's lib/igt_aux.h, reduced to the timed loops and
+ * DIV_ROUND_UP().
  *
  * Declares that part of the libigt.so.0 ABI of igt-gpu-tools 2.5; both
  * loops are built on igt_nsec_elapsed() from igt_core.h.
@@ -23,5 +24,8 @@
 /* As igt_until_timeout(), in (coarse, nsec >> 20) milliseconds. */
 #define igt_for_milliseconds(t) \
 	for (struct timespec t__ = {}; igt_nsec_elapsed(&t__) >> 20 < (t); )
+
+/* @n / @d, rounded up. */
+#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 
 #endif /* IGT_AUX_H */

@@ -103,50 +103,32 @@ IGT_TEST_DESCRIPTION("Contents of buffers shared between vgem, virtio-gpu, "
 		     "vmwgfx, udmabuf and the system dma-heap, through every "
 		     "CPU path, at every size.");
 
-#define WIDTH	256
-#define HEIGHT	64
-
-#define EXPORTER_SEED	0x00e0e0e0u
-#define IMPORTER_SEED	0x0011aa11u
 #define MANY		32
 /* Names the checks through the importer's dma-buf, for messages and images. */
 #define IMPORTER_MMAP	"importer's dma-buf mmap"
 
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 
-/* The importer's dma-buf, mapped whole; close with dmabuf_unmap(). */
-static void *importer_map(struct igt_prime_crossing *c, int prot, int *fd)
-{
-	*fd = igt_prime_importer_dmabuf(c);
-	return igt_prime_dmabuf_map(*fd, 0, c->bo.size, prot);
-}
-
-static void dmabuf_unmap(struct igt_prime_crossing *c, void *ptr, int fd)
-{
-	munmap(ptr, c->bo.size);
-	close(fd);
-}
-
 static void test_dmabuf_write(struct igt_prime_crossing *c, void *data)
 {
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
-	igt_prime_importer_fill(c, IMPORTER_SEED);
-	igt_prime_exporter_assert(c, NULL, IMPORTER_SEED);
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
+	igt_prime_importer_fill(c, IGT_PRIME_IMPORTER_SEED);
+	igt_prime_exporter_assert(c, NULL, IGT_PRIME_IMPORTER_SEED);
 }
 
 static void test_dmabuf_read_write(struct igt_prime_crossing *c, void *data)
 {
 	/* Pixels of two seeds differ by the seeds' xor (igt_pattern_pixel()). */
-	const uint32_t turn = EXPORTER_SEED ^ IMPORTER_SEED;
+	const uint32_t turn = IGT_PRIME_EXPORTER_SEED ^ IGT_PRIME_IMPORTER_SEED;
 	void *ptr;
 	int fd;
 
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
 
-	ptr = importer_map(c, PROT_READ | PROT_WRITE, &fd);
+	ptr = igt_prime_importer_dmabuf_map(c, PROT_READ | PROT_WRITE, &fd);
 	igt_prime_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	igt_assert_pattern(ptr, c->bo.stride, c->bo.width, c->bo.height,
-			   EXPORTER_SEED, IMPORTER_MMAP);
+			   IGT_PRIME_EXPORTER_SEED, IMPORTER_MMAP);
 	for (uint32_t y = 0; y < c->bo.height; y++) {
 		uint32_t *row = (uint32_t *)((char *)ptr + (uint64_t)y * c->bo.stride);
 
@@ -154,9 +136,9 @@ static void test_dmabuf_read_write(struct igt_prime_crossing *c, void *data)
 			row[x] ^= turn;
 	}
 	igt_prime_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
-	dmabuf_unmap(c, ptr, fd);
+	igt_prime_importer_dmabuf_unmap(c, ptr, fd);
 
-	igt_prime_exporter_assert(c, NULL, IMPORTER_SEED);
+	igt_prime_exporter_assert(c, NULL, IGT_PRIME_IMPORTER_SEED);
 }
 
 static void test_ping_pong(struct igt_prime_crossing *c, void *data)
@@ -164,45 +146,45 @@ static void test_ping_pong(struct igt_prime_crossing *c, void *data)
 	void *ptr;
 	int fd;
 
-	ptr = importer_map(c, PROT_READ | PROT_WRITE, &fd);
+	ptr = igt_prime_importer_dmabuf_map(c, PROT_READ | PROT_WRITE, &fd);
 	for (uint32_t round = 0; round < 3; round++) {
-		uint32_t exporter_seed = EXPORTER_SEED + round;
-		uint32_t importer_seed = IMPORTER_SEED + round;
+		uint32_t exporter_seed = IGT_PRIME_EXPORTER_SEED + round;
+		uint32_t importer_seed = IGT_PRIME_IMPORTER_SEED + round;
 
 		igt_prime_exporter_fill(c, exporter_seed);
 		igt_prime_dmabuf_assert(fd, ptr, &c->bo, exporter_seed, IMPORTER_MMAP);
 		igt_prime_dmabuf_fill(fd, ptr, &c->bo, importer_seed);
 		igt_prime_exporter_assert(c, NULL, importer_seed);
 	}
-	dmabuf_unmap(c, ptr, fd);
+	igt_prime_importer_dmabuf_unmap(c, ptr, fd);
 }
 
 static void test_partial_write(struct igt_prime_crossing *c, void *data)
 {
 	uint64_t page = sysconf(_SC_PAGESIZE);
 	/* The first row wholly past the first page, and a ragged rectangle. */
-	uint32_t y = (page + c->bo.stride - 1) / c->bo.stride;
+	uint32_t y = DIV_ROUND_UP(page, c->bo.stride);
 	uint32_t x = 5, width = c->bo.width - 12, height = 9;
 	pixman_image_t *expected;
 	char *ptr;
 	int fd;
 
 	igt_assert_lt(y + height, c->bo.height);
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
 
 	fd = igt_prime_importer_dmabuf(c);
 	ptr = igt_prime_dmabuf_map(fd, page, c->bo.size - page, PROT_READ | PROT_WRITE);
 	igt_prime_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
 	/* Rows are addressed from the buffer's start, one page before @ptr. */
 	igt_pattern_fill_rect(ptr - page, c->bo.stride, x, y, width, height,
-			      IMPORTER_SEED);
+			      IGT_PRIME_IMPORTER_SEED);
 	igt_prime_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 	munmap(ptr, c->bo.size - page);
 	close(fd);
 
-	expected = igt_pattern_image(c->bo.width, c->bo.height, EXPORTER_SEED);
-	igt_pattern_image_paste(expected, x, y, width, height, IMPORTER_SEED);
-	igt_prime_exporter_assert(c, expected, EXPORTER_SEED);
+	expected = igt_pattern_image(c->bo.width, c->bo.height, IGT_PRIME_EXPORTER_SEED);
+	igt_pattern_image_paste(expected, x, y, width, height, IGT_PRIME_IMPORTER_SEED);
+	igt_prime_exporter_assert(c, expected, IGT_PRIME_EXPORTER_SEED);
 	pixman_image_unref(expected);
 }
 
@@ -257,7 +239,7 @@ static void test_mmap_bounds(struct igt_prime_crossing *c, void *data)
 
 	igt_assert_eq_u64(c->bo.size % page, 0);
 	last = c->bo.size - page;
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
 	assert_dmabuf_bounds(c, c->dmabuf, "exporter's dma-buf");
 
 	if (c->importer->maps_imports && c->exporter != c->importer) {
@@ -275,7 +257,7 @@ static void test_mmap_bounds(struct igt_prime_crossing *c, void *data)
 	fd = igt_prime_importer_dmabuf(c);
 	ptr = igt_prime_dmabuf_map(fd, last, page, PROT_READ);
 	igt_prime_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-	assert_page(c, ptr, last, page, EXPORTER_SEED, "the last page of the dma-buf");
+	assert_page(c, ptr, last, page, IGT_PRIME_EXPORTER_SEED, "the last page of the dma-buf");
 	igt_prime_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
 	munmap(ptr, page);
 	close(fd);
@@ -287,14 +269,14 @@ static void test_round_trip(struct igt_prime_crossing *c, void *data)
 	void *ptr;
 	int fd;
 
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
 
-	ptr = importer_map(c, PROT_READ | PROT_WRITE, &fd);
-	igt_prime_dmabuf_assert(fd, ptr, &c->bo, EXPORTER_SEED, IMPORTER_MMAP);
-	igt_prime_dmabuf_fill(fd, ptr, &c->bo, IMPORTER_SEED);
-	dmabuf_unmap(c, ptr, fd);
+	ptr = igt_prime_importer_dmabuf_map(c, PROT_READ | PROT_WRITE, &fd);
+	igt_prime_dmabuf_assert(fd, ptr, &c->bo, IGT_PRIME_EXPORTER_SEED, IMPORTER_MMAP);
+	igt_prime_dmabuf_fill(fd, ptr, &c->bo, IGT_PRIME_IMPORTER_SEED);
+	igt_prime_importer_dmabuf_unmap(c, ptr, fd);
 
-	igt_prime_exporter_assert(c, NULL, IMPORTER_SEED);
+	igt_prime_exporter_assert(c, NULL, IGT_PRIME_IMPORTER_SEED);
 }
 
 static void test_many_buffers(const struct igt_prime_provider *exporter,
@@ -310,27 +292,28 @@ static void test_many_buffers(const struct igt_prime_provider *exporter,
 			.importer = importer,
 			.exporter_fd = exporter_fd,
 		};
-		if (!igt_prime_crossing_begin(&c[n], WIDTH / 4, HEIGHT / 4)) {
+		if (!igt_prime_crossing_begin(&c[n], IGT_PRIME_WIDTH / 4, IGT_PRIME_HEIGHT / 4)) {
 			/* Refused as documented: the first one says so. */
 			igt_assert_eq(n, 0);
 			igt_prime_crossing_end(&c[n]);
 			return;
 		}
-		igt_prime_exporter_fill(&c[n], EXPORTER_SEED + n);
+		igt_prime_exporter_fill(&c[n], IGT_PRIME_EXPORTER_SEED + n);
 	}
 
 	for (int i = 0; i < MANY; i++) {
 		void *ptr;
 		int fd;
 
-		ptr = importer_map(&c[i], PROT_READ | PROT_WRITE, &fd);
-		igt_prime_dmabuf_assert(fd, ptr, &c[i].bo, EXPORTER_SEED + i, IMPORTER_MMAP);
-		igt_prime_dmabuf_fill(fd, ptr, &c[i].bo, IMPORTER_SEED + i);
-		dmabuf_unmap(&c[i], ptr, fd);
+		ptr = igt_prime_importer_dmabuf_map(&c[i], PROT_READ | PROT_WRITE, &fd);
+		igt_prime_dmabuf_assert(fd, ptr, &c[i].bo, IGT_PRIME_EXPORTER_SEED + i,
+					IMPORTER_MMAP);
+		igt_prime_dmabuf_fill(fd, ptr, &c[i].bo, IGT_PRIME_IMPORTER_SEED + i);
+		igt_prime_importer_dmabuf_unmap(&c[i], ptr, fd);
 	}
 
 	for (int i = 0; i < MANY; i++) {
-		igt_prime_exporter_assert(&c[i], NULL, IMPORTER_SEED + i);
+		igt_prime_exporter_assert(&c[i], NULL, IGT_PRIME_IMPORTER_SEED + i);
 		igt_prime_crossing_end(&c[i]);
 	}
 }
@@ -352,29 +335,32 @@ int igt_main()
 	igt_describe("Overwrite the exporter's pattern through a write-only "
 		     "mapping of the importer's dma-buf.");
 	igt_subtest_with_dynamic("dmabuf-write")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_dmabuf_write, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
+					    test_dmabuf_write, NULL);
 
 	igt_describe("Read and rewrite the buffer in place in one DMA_BUF_SYNC_RW "
 		     "bracket on the importer's dma-buf.");
 	igt_subtest_with_dynamic("dmabuf-read-write")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT,
+		igt_prime_for_each_crossing(providers, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
 					    test_dmabuf_read_write, NULL);
 
 	igt_describe("Exporter and importer write in turn through mappings kept "
 		     "open, each reading what the other wrote.");
 	igt_subtest_with_dynamic("ping-pong")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_ping_pong, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
+					    test_ping_pong, NULL);
 
 	igt_describe("Write a rectangle through a mapping of the importer's "
 		     "dma-buf that starts one page in.");
 	igt_subtest_with_dynamic("partial-write")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_partial_write,
-					    NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
+					    test_partial_write, NULL);
 
 	igt_describe("Mappings of a shared buffer's dma-bufs past its end are "
 		     "refused, its last page reads right.");
 	igt_subtest_with_dynamic("mmap-bounds")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_mmap_bounds, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
+					    test_mmap_bounds, NULL);
 
 	for (int i = 0; i < ARRAY_SIZE(sizes); i++) {
 		igt_describe_f("Round trip through the importer's dma-buf with a "

@@ -66,16 +66,10 @@ IGT_TEST_DESCRIPTION("Shares buffers from vgem, virtio-gpu, vmwgfx, udmabuf and 
 		     "the system dma-heap into vgem, virtio-gpu and vmwgfx, and "
 		     "checks each crossing by content.");
 
-#define WIDTH	256
-#define HEIGHT	64
-
-#define EXPORTER_SEED	0x00e0e0e0u
-#define IMPORTER_SEED	0x0011aa11u
-
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 
 /* The importer's own CPU path to the imported object: MODE_MAP_DUMB. */
-static int importer_map(struct igt_prime_crossing *c, void **ptr)
+static int importer_dumb_map(struct igt_prime_crossing *c, void **ptr)
 {
 	return __igt_dumb_map(c->importer_fd, c->imported, c->bo.size,
 			      PROT_READ | PROT_WRITE, ptr);
@@ -93,8 +87,8 @@ static void test_import(struct igt_prime_crossing *c, void *data)
 
 static void test_dmabuf_read(struct igt_prime_crossing *c, void *data)
 {
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
-	igt_prime_importer_assert(c, EXPORTER_SEED, "dma-buf mmap");
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
+	igt_prime_importer_assert(c, IGT_PRIME_EXPORTER_SEED, "dma-buf mmap");
 }
 
 static void test_importer_read(struct igt_prime_crossing *c, void *data)
@@ -102,9 +96,9 @@ static void test_importer_read(struct igt_prime_crossing *c, void *data)
 	void *ptr = NULL;
 	int ret;
 
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
 
-	ret = importer_map(c, &ptr);
+	ret = importer_dumb_map(c, &ptr);
 	if (!igt_prime_importer_maps(c)) {
 		igt_assert_f(ret == -EINVAL,
 			     "%s mapping an import: %s (%d), expected EINVAL\n",
@@ -113,8 +107,8 @@ static void test_importer_read(struct igt_prime_crossing *c, void *data)
 		return;
 	}
 	igt_assert_eq(ret, 0);
-	igt_assert_pattern(ptr, c->bo.stride, WIDTH, HEIGHT, EXPORTER_SEED,
-			   "importer's mapping");
+	igt_assert_pattern(ptr, c->bo.stride, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
+			   IGT_PRIME_EXPORTER_SEED, "importer's mapping");
 	munmap(ptr, c->bo.size);
 }
 
@@ -123,24 +117,25 @@ static void test_importer_write(struct igt_prime_crossing *c, void *data)
 	void *ptr = NULL;
 	int fd = -1;
 
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
 
 	if (igt_prime_importer_maps(c)) {
-		igt_assert_eq(importer_map(c, &ptr), 0);
+		igt_assert_eq(importer_dumb_map(c, &ptr), 0);
 	} else {
 		fd = prime_handle_to_fd_for_mmap(c->importer_fd, c->imported);
 		ptr = mmap(NULL, c->bo.size, PROT_WRITE, MAP_SHARED, fd, 0);
 		igt_assert(ptr != MAP_FAILED);
 		prime_sync_start(fd, true);
 	}
-	igt_pattern_fill(ptr, c->bo.stride, WIDTH, HEIGHT, IMPORTER_SEED);
+	igt_pattern_fill(ptr, c->bo.stride, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
+			 IGT_PRIME_IMPORTER_SEED);
 	if (fd >= 0) {
 		prime_sync_end(fd, true);
 		close(fd);
 	}
 	munmap(ptr, c->bo.size);
 
-	igt_prime_exporter_assert(c, NULL, IMPORTER_SEED);
+	igt_prime_exporter_assert(c, NULL, IGT_PRIME_IMPORTER_SEED);
 }
 
 int igt_main()
@@ -152,23 +147,27 @@ int igt_main()
 		     "importer exports the same buffer back, or refuses with its "
 		     "documented errno.");
 	igt_subtest_with_dynamic("import")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_import, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
+					    test_import, NULL);
 
 	igt_describe("Read the exporter's pattern through mmap() of the dma-buf "
 		     "that the importer exports, with DMA_BUF_IOCTL_SYNC.");
 	igt_subtest_with_dynamic("dmabuf-read")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_dmabuf_read, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
+					    test_dmabuf_read, NULL);
 
 	igt_describe("Read the exporter's pattern through the importer's own "
 		     "mapping of the imported object, or get its documented "
 		     "refusal.");
 	igt_subtest_with_dynamic("importer-read")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_importer_read, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
+					    test_importer_read, NULL);
 
 	igt_describe("Write a pattern through the importer and read it back "
 		     "through the exporter's own mapping.");
 	igt_subtest_with_dynamic("importer-write")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_importer_write, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
+					    test_importer_write, NULL);
 
 	igt_fixture()
 		igt_prime_close_providers(providers);

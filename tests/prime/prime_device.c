@@ -74,9 +74,6 @@ IGT_TEST_DESCRIPTION("Shared buffers written and read by the devices of "
 		     "vmwgfx with guest-backed objects), checked by the CPU on "
 		     "the other side.");
 
-#define WIDTH	256
-#define HEIGHT	64
-
 #define DEVICE_SEED	0x00d0d0d0u
 #define CPU_SEED	0x000c0c0cu
 
@@ -172,25 +169,29 @@ int igt_main()
 	igt_describe("The exporter's device writes the exported buffer; the "
 		     "importer reads it by CPU.");
 	igt_subtest_with_dynamic("exporter-device-write")
-		igt_prime_for_each_crossing_if(providers, exporter_copies, WIDTH, HEIGHT,
+		igt_prime_for_each_crossing_if(providers, exporter_copies,
+					       IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
 					       test_exporter_device_write, NULL);
 
 	igt_describe("The importer writes by CPU; the exporter's device reads "
 		     "the exported buffer.");
 	igt_subtest_with_dynamic("exporter-device-read")
-		igt_prime_for_each_crossing_if(providers, exporter_copies, WIDTH, HEIGHT,
+		igt_prime_for_each_crossing_if(providers, exporter_copies,
+					       IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
 					       test_exporter_device_read, NULL);
 
 	igt_describe("The importer's device writes the imported buffer; the "
 		     "exporter reads it by CPU.");
 	igt_subtest_with_dynamic("importer-device-write")
-		igt_prime_for_each_crossing_if(providers, importer_copies, WIDTH, HEIGHT,
+		igt_prime_for_each_crossing_if(providers, importer_copies,
+					       IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
 					       test_importer_device_write, NULL);
 
 	igt_describe("The exporter writes by CPU; the importer's device reads "
 		     "the imported buffer.");
 	igt_subtest_with_dynamic("importer-device-read")
-		igt_prime_for_each_crossing_if(providers, importer_copies, WIDTH, HEIGHT,
+		igt_prime_for_each_crossing_if(providers, importer_copies,
+					       IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
 					       test_importer_device_read, NULL);
 
 	igt_fixture()

@@ -92,9 +92,6 @@
 IGT_TEST_DESCRIPTION("Import semantics of vgem, virtio-gpu and vmwgfx for "
 		     "every exporter, and the errno of every bad import.");
 
-#define WIDTH	64
-#define HEIGHT	16
-
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 
 static void assert_same_dmabuf(int importer_fd, uint32_t handle, int dmabuf)
@@ -163,7 +160,7 @@ static void assert_still_imports(const struct igt_prime_provider *importer, int 
 	uint32_t handle = 0;
 	int dmabuf, other;
 
-	igt_prime_create(importer, drm_fd, WIDTH, HEIGHT, &bo);
+	igt_prime_create(importer, drm_fd, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT, &bo);
 	if (!igt_prime_exports(importer)) {
 		/* Nothing of its own to import: it still makes buffers. */
 		igt_info("%s\n", importer->old_why);
@@ -231,7 +228,7 @@ static void test_sync_bad_flags(const struct igt_prime_provider *importer, int d
 	int dmabuf;
 
 	igt_require_f(igt_prime_exports(importer), "%s\n", importer->old_why);
-	igt_prime_create(importer, drm_fd, WIDTH, HEIGHT, &bo);
+	igt_prime_create(importer, drm_fd, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT, &bo);
 	dmabuf = igt_prime_export(importer, drm_fd, &bo, true);
 
 	igt_assert_eq(__igt_prime_sync(dmabuf, ~DMA_BUF_SYNC_VALID_FLAGS_MASK), -EINVAL);
@@ -260,7 +257,7 @@ static void test_handle_to_fd_bad_input(const struct igt_prime_provider *exporte
 {
 	struct igt_prime_bo bo;
 
-	igt_prime_create(exporter, drm_fd, WIDTH, HEIGHT, &bo);
+	igt_prime_create(exporter, drm_fd, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT, &bo);
 	igt_assert_eq(handle_to_fd_errno(drm_fd, bo.handle, DRM_CLOEXEC | 0x1), -EINVAL);
 	igt_assert_eq(handle_to_fd_errno(drm_fd, bo.handle, 1u << 31), -EINVAL);
 	if (igt_prime_exports(exporter)) {
@@ -285,9 +282,9 @@ static void test_readonly_export(const struct igt_prime_provider *exporter, int 
 	int dmabuf;
 
 	igt_require_f(igt_prime_exports(exporter), "%s\n", exporter->old_why);
-	igt_prime_create(exporter, drm_fd, WIDTH, HEIGHT, &bo);
+	igt_prime_create(exporter, drm_fd, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT, &bo);
 	ptr = igt_prime_map(exporter, drm_fd, &bo, PROT_READ | PROT_WRITE);
-	igt_pattern_fill(ptr, bo.stride, WIDTH, HEIGHT, bo.handle);
+	igt_pattern_fill(ptr, bo.stride, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT, bo.handle);
 	munmap(ptr, bo.size);
 
 	dmabuf = igt_prime_export(exporter, drm_fd, &bo, false);
@@ -316,14 +313,15 @@ static void test_new_buffer_zeroed(const struct igt_prime_provider *exporter, in
 	for (int i = 0; i < 4; i++) {
 		void *ptr;
 
-		igt_prime_create(exporter, fd, WIDTH, HEIGHT, &bo);
+		igt_prime_create(exporter, fd, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT, &bo);
 		ptr = igt_prime_map(exporter, fd, &bo, PROT_READ | PROT_WRITE);
-		igt_pattern_fill(ptr, bo.stride, WIDTH, HEIGHT, 0x5a5a0000 + i);
+		igt_pattern_fill(ptr, bo.stride, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
+				 0x5a5a0000 + i);
 		munmap(ptr, bo.size);
 		exporter->destroy(fd, &bo);
 	}
 
-	igt_prime_create(exporter, fd, WIDTH, HEIGHT, &bo);
+	igt_prime_create(exporter, fd, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT, &bo);
 	dmabuf = igt_prime_export(exporter, fd, &bo, true);
 	words = igt_prime_dmabuf_map(dmabuf, 0, bo.size, PROT_READ);
 	igt_prime_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
@@ -378,17 +376,19 @@ int igt_main()
 
 	igt_describe("Import one dma-buf twice into one DRM file: same handle.");
 	igt_subtest_with_dynamic("same-file-same-handle")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_same_file, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
+					    test_same_file, NULL);
 
 	igt_describe("Import into a second DRM file: a handle of its own that "
 		     "outlives the first file's.");
 	igt_subtest_with_dynamic("other-file-own-handle")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_other_file, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
+					    test_other_file, NULL);
 
 	igt_describe("Close the imported handle and import again.");
 	igt_subtest_with_dynamic("close-reimport")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_close_reimport,
-					    NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
+					    test_close_reimport, NULL);
 
 	igt_describe("Import closed, negative and non-dma-buf fds: EBADF or EINVAL, "
 		     "and the importer still works.");

@@ -91,9 +91,6 @@ IGT_TEST_DESCRIPTION("Read and write fences on buffers shared between vgem, "
 		     "virtio-gpu, vmwgfx, udmabuf and the system dma-heap hold "
 		     "back the waits on either side as dma-resv's rules say.");
 
-#define WIDTH	64
-#define HEIGHT	16
-
 static int providers[IGT_PRIME_MAX_PROVIDERS];
 static int vgem = -1;
 
@@ -294,12 +291,6 @@ static bool from_vgem(const struct igt_prime_provider *exporter,
 	return exporter == &igt_prime_vgem;
 }
 
-static bool into_vgem(const struct igt_prime_provider *exporter,
-		      const struct igt_prime_provider *importer)
-{
-	return importer == &igt_prime_vgem;
-}
-
 int igt_main()
 {
 	igt_fixture() {
@@ -313,29 +304,34 @@ int igt_main()
 		     "holds back writers, not readers, on either side until it "
 		     "signals.");
 	igt_subtest_with_dynamic("read-fence")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_read_fence, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
+					    test_read_fence, NULL);
 
 	igt_describe("A pending write fence imported into the exporter's dma-buf "
 		     "holds back readers and writers on either side until it "
 		     "signals.");
 	igt_subtest_with_dynamic("write-fence")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_write_fence, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
+					    test_write_fence, NULL);
 
 	igt_describe("A read and a write fence together: everyone waits, then "
 		     "writers only, then nobody, as they signal.");
 	igt_subtest_with_dynamic("both-fences")
-		igt_prime_for_each_crossing(providers, WIDTH, HEIGHT, test_both_fences, NULL);
+		igt_prime_for_each_crossing(providers, IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
+					    test_both_fences, NULL);
 
 	igt_describe("vgem's own write fence on the exported vgem buffer holds "
 		     "back every wait on either side until it signals.");
 	igt_subtest_with_dynamic("vgem-fence")
-		igt_prime_for_each_crossing_if(providers, from_vgem, WIDTH, HEIGHT,
+		igt_prime_for_each_crossing_if(providers, from_vgem,
+					       IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
 					       test_vgem_fence, NULL);
 
 	igt_describe("vgem's own read fence on the exported vgem buffer holds "
 		     "back writers, not readers, until it signals.");
 	igt_subtest_with_dynamic("vgem-read-fence")
-		igt_prime_for_each_crossing_if(providers, from_vgem, WIDTH, HEIGHT,
+		igt_prime_for_each_crossing_if(providers, from_vgem,
+					       IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
 					       test_vgem_read_fence, NULL);
 
 	igt_describe("Read and write fences vgem attaches to its import hold "
@@ -344,8 +340,9 @@ int igt_main()
 		igt_info("into vgem only: virtio-gpu fences through virgl's execbuffer, "
 			 "which imports no other driver's buffer, and vmwgfx through "
 			 "SVGA3D commands\n");
-		igt_prime_for_each_crossing_if(providers, into_vgem, WIDTH, HEIGHT,
-					       test_importer_fence, NULL);
+		igt_prime_for_each_crossing_into(providers, &igt_prime_vgem,
+						 IGT_PRIME_PAGE_WIDTH, IGT_PRIME_PAGE_HEIGHT,
+						 test_importer_fence, NULL);
 	}
 
 	igt_fixture() {

@@ -39,61 +39,38 @@
  */
 
 #include "igt.h"
-#include "igt_host.h"
-#include "igt_prime_crossing.h"
 #include "igt_prime_scanout.h"
 #include "igt_virtgpu.h"
 
 IGT_TEST_DESCRIPTION("Buffers of every exporter shown by virtio-gpu, checked "
 		     "by what the host's display device shows.");
 
-/* QEMU's id of the device (see the harness's machine). */
-#define VIRTGPU_DEVICE	"virtio-gpu"
-
-static int providers[IGT_PRIME_MAX_PROVIDERS];
-static struct igt_prime_scanout scanout;
-static int virtgpu = -1;
-
-static void test_native(void)
-{
-	igt_prime_scanout_check_native(virtgpu, &scanout, VIRTGPU_DEVICE, &igt_prime_virtio_gpu);
-}
-
-static void test_imported(struct igt_prime_crossing *c, void *data)
-{
-	igt_prime_scanout_check_imported(virtgpu, &scanout, VIRTGPU_DEVICE, c);
-}
-
-static bool to_virtgpu(const struct igt_prime_provider *exporter,
-		       const struct igt_prime_provider *importer)
-{
-	return importer == &igt_prime_virtio_gpu;
-}
+static struct igt_prime_display virtgpu_display = {
+	.driver = &igt_prime_virtio_gpu,
+	/* QEMU's id of the device (see the harness's machine). */
+	.device = "virtio-gpu",
+};
 
 int igt_main()
 {
 	igt_fixture() {
-		/* First, so that no other file of virtio-gpu holds DRM master. */
-		virtgpu = drm_open_driver_master(DRIVER_VIRTIO);
+		int virtgpu = igt_prime_display_open(&virtgpu_display);
+
 		igt_require_f(!igt_virtgpu_has_virgl(virtgpu),
 			      "virtio-gpu has virgl: the host's screendump does not see its scanout\n");
-		igt_prime_open_providers(providers);
-		igt_prime_scanout_find(virtgpu, &scanout);
-		igt_require_host();
+		igt_prime_display_require(&virtgpu_display);
 	}
 
 	igt_describe("Show a virtio-gpu dumb buffer and check the host's view of it.");
 	igt_subtest("native")
-		test_native();
+		igt_prime_scanout_check_native(&virtgpu_display);
 
 	igt_describe("Show every exporter's buffer, imported into virtio-gpu, and "
 		     "check the host's view of it.");
 	igt_subtest_with_dynamic("imported")
-		igt_prime_for_each_crossing_if(providers, to_virtgpu, scanout.mode.hdisplay,
-					       scanout.mode.vdisplay, test_imported, NULL);
+		igt_prime_display_for_each_import(&virtgpu_display,
+						  igt_prime_scanout_check_imported);
 
-	igt_fixture() {
-		drm_close_driver(virtgpu);
-		igt_prime_close_providers(providers);
-	}
+	igt_fixture()
+		igt_prime_display_close(&virtgpu_display);
 }

@@ -48,83 +48,59 @@
  */
 
 #include "igt.h"
-#include "igt_host.h"
-#include "igt_prime_crossing.h"
 #include "igt_prime_scanout.h"
 #include "igt_vmwgfx.h"
 
 IGT_TEST_DESCRIPTION("Buffers of every exporter shown by vmwgfx, checked by "
 		     "what the host's display device shows.");
 
-/* QEMU's id of the device (see the harness's machine). */
-#define VMWGFX_DEVICE	"vmware-svga"
+static struct igt_prime_display vmw_display = {
+	.driver = &igt_prime_vmwgfx,
+	/* QEMU's id of the device (see the harness's machine). */
+	.device = "vmware-svga",
+};
 
-static int providers[IGT_PRIME_MAX_PROVIDERS];
-static struct igt_prime_scanout scanout;
-static int vmw = -1;
-
-static void test_native(void)
+static void test_imported_dirty_rect(struct igt_prime_display *display,
+				     struct igt_prime_crossing *c)
 {
-	igt_prime_scanout_check_native(vmw, &scanout, VMWGFX_DEVICE, &igt_prime_vmwgfx);
-}
-
-static void test_imported(struct igt_prime_crossing *c, void *data)
-{
-	igt_prime_scanout_check_imported(vmw, &scanout, VMWGFX_DEVICE, c);
-}
-
-static void test_imported_dirty_rect(struct igt_prime_crossing *c, void *data)
-{
+	const drmModeModeInfo *mode = &display->scanout.mode;
+	int vmw = display->fd;
 	/* A third of the screen, in from its top left corner. */
 	const drmModeClip rect = {
-		.x1 = scanout.mode.hdisplay / 4,
-		.y1 = scanout.mode.vdisplay / 4,
-		.x2 = scanout.mode.hdisplay / 4 + scanout.mode.hdisplay / 3,
-		.y2 = scanout.mode.vdisplay / 4 + scanout.mode.vdisplay / 3,
+		.x1 = mode->hdisplay / 4,
+		.y1 = mode->vdisplay / 4,
+		.x2 = mode->hdisplay / 4 + mode->hdisplay / 3,
+		.y2 = mode->vdisplay / 4 + mode->vdisplay / 3,
 	};
 
 	igt_require_f(igt_vmwgfx_has_gb_surfaces(vmw),
 		      "vmwgfx's Legacy Display Unit (no guest-backed objects) shows its "
 		      "VRAM framebuffer whole: no dirty rectangle is copied alone\n");
-	igt_prime_scanout_check_imported_rect(vmw, &scanout, VMWGFX_DEVICE, c, &rect);
-}
-
-static bool to_vmwgfx(const struct igt_prime_provider *exporter,
-		      const struct igt_prime_provider *importer)
-{
-	return importer == &igt_prime_vmwgfx;
+	igt_prime_scanout_check_imported_rect(display, c, &rect);
 }
 
 int igt_main()
 {
 	igt_fixture() {
-		/* First, so that no other file of vmwgfx holds DRM master. */
-		vmw = drm_open_driver_master(DRIVER_VMWGFX);
-		igt_prime_open_providers(providers);
-		igt_prime_scanout_find(vmw, &scanout);
-		igt_require_host();
+		igt_prime_display_open(&vmw_display);
+		igt_prime_display_require(&vmw_display);
 	}
 
 	igt_describe("Show a vmwgfx dumb buffer and check the host's view of it.");
 	igt_subtest("native")
-		test_native();
+		igt_prime_scanout_check_native(&vmw_display);
 
 	igt_describe("Show every exporter's buffer, imported into vmwgfx, and "
 		     "check the host's view of it.");
 	igt_subtest_with_dynamic("imported")
-		igt_prime_for_each_crossing_if(providers, to_vmwgfx, scanout.mode.hdisplay,
-					       scanout.mode.vdisplay, test_imported, NULL);
+		igt_prime_display_for_each_import(&vmw_display, igt_prime_scanout_check_imported);
 
 	igt_describe("Show every exporter's buffer, imported into vmwgfx, mark a "
 		     "rectangle of it dirty after a rewrite, and check the host's "
 		     "view inside and outside it.");
 	igt_subtest_with_dynamic("imported-dirty-rect")
-		igt_prime_for_each_crossing_if(providers, to_vmwgfx, scanout.mode.hdisplay,
-					       scanout.mode.vdisplay, test_imported_dirty_rect,
-					       NULL);
+		igt_prime_display_for_each_import(&vmw_display, test_imported_dirty_rect);
 
-	igt_fixture() {
-		drm_close_driver(vmw);
-		igt_prime_close_providers(providers);
-	}
+	igt_fixture()
+		igt_prime_display_close(&vmw_display);
 }

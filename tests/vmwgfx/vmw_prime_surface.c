@@ -74,10 +74,6 @@ IGT_TEST_DESCRIPTION("Imported buffers read and written by vmwgfx's device "
 		     "through the MOB page tables vmwgfx builds of them, "
 		     "checked pixel by pixel.");
 
-#define WIDTH	256
-#define HEIGHT	64
-
-#define EXPORTER_SEED	0x00e0e0e0u
 #define DEVICE_SEED	0x000d0d0du
 
 /* What is copied, and where to: rows and columns that start mid-page. */
@@ -140,12 +136,12 @@ static void test_copy_rect_to_import(struct igt_prime_crossing *c, void *data)
 	pixman_image_t *expected;
 
 	import_surface(c, &import);
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
 	staging_surface(c, DEVICE_SEED, &staging);
 
 	igt_vmwgfx_surface_copy(c->importer_fd, &import, TO_X, TO_Y, &staging, &rect);
 
-	expected = expected_image(c, EXPORTER_SEED, DEVICE_SEED);
+	expected = expected_image(c, IGT_PRIME_EXPORTER_SEED, DEVICE_SEED);
 	igt_prime_exporter_assert(c, expected, DEVICE_SEED);
 	pixman_image_unref(expected);
 	igt_vmwgfx_surface_destroy(c->importer_fd, &staging);
@@ -159,14 +155,14 @@ static void test_copy_rect_from_import(struct igt_prime_crossing *c, void *data)
 	void *ptr;
 
 	import_surface(c, &import);
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
 	staging_surface(c, DEVICE_SEED, &staging);
 
 	igt_vmwgfx_surface_copy(c->importer_fd, &staging, TO_X, TO_Y, &import, &rect);
 
-	expected = expected_image(c, DEVICE_SEED, EXPORTER_SEED);
+	expected = expected_image(c, DEVICE_SEED, IGT_PRIME_EXPORTER_SEED);
 	ptr = igt_vmwgfx_surface_map(c->importer_fd, &staging, PROT_READ);
-	igt_assert_image(ptr, c->bo.stride, expected, EXPORTER_SEED,
+	igt_assert_image(ptr, c->bo.stride, expected, IGT_PRIME_EXPORTER_SEED,
 			 "device's copy into its surface");
 	igt_vmwgfx_surface_unmap(&staging, ptr);
 	pixman_image_unref(expected);
@@ -181,12 +177,12 @@ static void test_read(struct igt_prime_crossing *c, void *data)
 	int ret;
 
 	require_gb_surfaces(c->importer_fd);
-	igt_prime_exporter_fill(c, EXPORTER_SEED);
+	igt_prime_exporter_fill(c, IGT_PRIME_EXPORTER_SEED);
 	copy = calloc(1, c->bo.size);
 	igt_assert(copy);
 	ret = igt_prime_vmwgfx.device_read(c->importer_fd, c->imported, &c->bo, copy);
 	igt_assert_f(ret == 0, "vmwgfx device read: %s\n", igt_errno_name(-ret));
-	igt_assert_pattern(copy, c->bo.stride, c->bo.width, c->bo.height, EXPORTER_SEED,
+	igt_assert_pattern(copy, c->bo.stride, c->bo.width, c->bo.height, IGT_PRIME_EXPORTER_SEED,
 			   "device's copy");
 	free(copy);
 }
@@ -198,7 +194,7 @@ static void test_own_dumb_buffer(int fd)
 	int ret;
 
 	require_gb_surfaces(fd);
-	igt_prime_create(&igt_prime_vmwgfx, fd, WIDTH, HEIGHT, &bo);
+	igt_prime_create(&igt_prime_vmwgfx, fd, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT, &bo);
 	ret = __igt_vmwgfx_surface_create(fd, bo.stride / 4, bo.height, bo.handle, &srf);
 	igt_assert_f(ret == -igt_prime_vmwgfx.device_own_errno,
 		     "surface on a vmwgfx dumb buffer: %s, expected %s (%s)\n",
@@ -208,7 +204,7 @@ static void test_own_dumb_buffer(int fd)
 	igt_prime_vmwgfx.destroy(fd, &bo);
 
 	/* The surface itself is fine with a buffer of its own. */
-	igt_vmwgfx_surface_create(fd, WIDTH, HEIGHT, 0, &srf);
+	igt_vmwgfx_surface_create(fd, IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT, 0, &srf);
 	igt_vmwgfx_surface_destroy(fd, &srf);
 }
 
@@ -228,13 +224,15 @@ int igt_main()
 	igt_describe("The device copies a rectangle into an import; the exporter "
 		     "checks every pixel.");
 	igt_subtest_with_dynamic("copy-rect-to-import")
-		igt_prime_for_each_crossing_if(providers, foreign_to_vmwgfx, WIDTH, HEIGHT,
+		igt_prime_for_each_crossing_if(providers, foreign_to_vmwgfx,
+					       IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
 					       test_copy_rect_to_import, NULL);
 
 	igt_describe("The device copies a rectangle of an import; the CPU checks "
 		     "every pixel of the copy.");
 	igt_subtest_with_dynamic("copy-rect-from-import")
-		igt_prime_for_each_crossing_if(providers, foreign_to_vmwgfx, WIDTH, HEIGHT,
+		igt_prime_for_each_crossing_if(providers, foreign_to_vmwgfx,
+					       IGT_PRIME_WIDTH, IGT_PRIME_HEIGHT,
 					       test_copy_rect_from_import, NULL);
 
 	igt_describe("The device reads a one-page import (a page table of depth 0).");
