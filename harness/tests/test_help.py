@@ -4,7 +4,7 @@ import contextlib
 import io
 import unittest
 
-from xprime import cli
+from xprime import cli, selfcheck, suite
 
 
 def help_of(*argv):
@@ -16,11 +16,11 @@ def help_of(*argv):
 
 class TestHelp(unittest.TestCase):
     def test_run_names_every_machine_and_kernel(self):
-        self.assertEqual(set(cli.MACHINE_HELP), set(cli.MACHINES))
+        self.assertEqual(set(suite.MACHINE_HELP), set(suite.MACHINES))
         text = help_of("run")
-        for name in [*cli.MACHINES, *cli.KERNEL_NAMES]:
+        for name in [*suite.MACHINES, *suite.KERNEL_NAMES]:
             self.assertIn(name, text)
-        for kernel, machine in cli.DEFAULT_CONFIGS:
+        for kernel, machine in suite.DEFAULT_CONFIGS:
             self.assertIn(f"{kernel} on {machine}", text)
 
     def test_every_command_in_help_and_docstring(self):
@@ -29,6 +29,11 @@ class TestHelp(unittest.TestCase):
         for command in sub.choices:
             self.assertIn(command, text)
             self.assertIn(f"./xprime {command}", cli.__doc__)
+
+    def test_check_names_every_step(self):
+        text = help_of("check")
+        for name, _ in selfcheck.STEPS:
+            self.assertIn(" ".join(name.split()), text)
 
 
 if __name__ == "__main__":

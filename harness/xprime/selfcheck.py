@@ -17,8 +17,8 @@
    BZIMAGE:MODULES_DIR from two directories): each its own results and
    saved state;
 7. report.html of the integration run, rendered by Debian's chromium
-   (headless): the crash cell in its colour and linked to its report, the
-   mismatch's images shown;
+   (headless): the crash cell in its colour, linked to its report and
+   marked known under the run's verdict, the mismatch's images shown;
 8. the Debian package (debian/): dpkg-buildpackage in a sid root, and the
    .deb installs every test beside IGT's, depending on igt-gpu-tools-tests;
    installed by dpkg in a copy of the guest's root, its tests run by
@@ -26,9 +26,12 @@
 9. `./xprime lava`'s job for some of the integration's subtests, run by
    Debian's lava-dispatcher (lava-run): the same results as test cases;
 10. `./xprime upstream`: the series built patch by patch in IGT 2.5's own
-   tree (../shared's tarball), IGT's checks on it (a skip, never a pass,
-   when there is no tree);
-11. the kernel fixes (kernel/fixes/<version>/, 6.12 and 7.2): each series
+   tree (the release tarball beside the checkout,
+   ../shared/upstream/igt-gpu-tools-2.5.tar.xz, by default), IGT's checks
+   on it (a skip, never a pass, when there is no tree);
+11. the stdu machine: vmwgfx drives vmware-svga's guest-backed objects with
+   its Screen Target display unit, every result as its expectations say;
+12. the kernel fixes (kernel/fixes/<version>/, 6.12 and 7.2): each series
    applies to Debian's cached linux-source-<version> (git apply --check)
    and is checkpatch --strict clean (a few seconds, once the sources are
    cached; building and running the fixed kernels is a benchmark,
