@@ -52,19 +52,20 @@ def refine(lines, configs, shards, documented=None):
     return lines
 
 
-def shard_work(work, lines, k, n, documented=None):
+def shard_work(work, lines, k, n, documented=None, name_of=config_name):
     """Shard @k of @n of the (configuration, test-list line) pairs of @work
-    [(kern, machine, where, filters)] for the test-list @lines, refined
-    when they are too few for @n shards (refine()): [(kern, machine,
-    where, this shard's lines)], empty when this shard has no work. Each
-    repeat of a pair (--repeat) goes with it."""
-    configs = sorted({config_name(kern, machine) for kern, machine, _, _ in work})
+    [(kernel, machine, where, filters)] for the test-list @lines, refined
+    when they are too few for @n shards (refine()): [(kernel, machine,
+    where, this shard's lines)], empty when this shard has no work. A
+    configuration is named by name_of(kernel, machine); each repeat of a
+    pair (--repeat) goes with it."""
+    configs = sorted({name_of(kern, machine) for kern, machine, _, _ in work})
     lines = refine(lines, len(configs), n, documented)
     pairs = [(config, line) for config in configs for line in sorted(set(lines))]
     mine = {pair for i, pair in enumerate(pairs) if i % n == k - 1}
     shard = []
     for kern, machine, where, _ in work:
-        chosen = [line for line in lines if (config_name(kern, machine), line) in mine]
+        chosen = [line for line in lines if (name_of(kern, machine), line) in mine]
         if chosen:
             shard.append((kern, machine, where, chosen))
     return shard

@@ -186,6 +186,16 @@ class Request:
     shard: str | None = None
 
 
+def spec_label(spec, machine):
+    """A configuration named by its --kernel value, before its kernel is
+    built: what --shard deals by, the same on every machine of a pipeline."""
+    kind, arguments = spec
+    text = {"tree": lambda path, debug: f"{path}{':debug' if debug else ''}",
+            "prebuilt": lambda image, modules: f"{image}:{modules or ''}"}.get(
+        kind, lambda name: name)(*arguments)
+    return text + machine.suffix
+
+
 def run(request):
     """The whole `./xprime run`: returns its exit code."""
     # Bad input is refused before minutes of set-up, not after.
@@ -197,22 +207,25 @@ def run(request):
         raise UsageError(f"--repeat {request.repeat}: must be 1 or more")
     shard = shards.parse_shard(request.shard) if request.shard else None
     configs = configurations(request.kernels, request.machines, request.jobs)
-    env = Environment()
-    kernels = {spec: kernel_for(spec) for spec, _ in configs}
-    distinct_names(kernels.values())
-    runs = [(kernels[spec], machine) for spec, machine in configs]
     run_dir = results.new_run_dir()
     # Each repeat in a directory of its own (repeat-K/) when there are several.
     places = [run_dir] if request.repeat == 1 else \
         [run_dir / f"repeat-{k}" for k in range(1, request.repeat + 1)]
-    work = [(kern, machine, where, request.filters)
-            for where in places for kern, machine in runs]
+    work = [(spec, machine, where, request.filters)
+            for where in places for spec, machine in configs]
     if shard:
-        work = shards.shard_work(work, test_list(request.filters, known_tests), *shard)
+        # Dealt before any set-up: a shard builds only the kernels it runs.
+        work = shards.shard_work(work, test_list(request.filters, known_tests), *shard,
+                                 name_of=spec_label)
         if not work:
             print(shards.say_empty(run_dir, *shard, "fewer configurations and tests "
                                    "than shards, even dealt by subtest"))
             return EXIT_PASS
+    env = Environment()
+    kernels = {spec: kernel_for(spec) for spec, _, _, _ in work}
+    distinct_names(kernels.values())
+    runs = [(kernels[spec], machine) for spec, machine in configs if spec in kernels]
+    work = [(kernels[spec], machine, where, lines) for spec, machine, where, lines in work]
     for where in places:
         where.mkdir(exist_ok=True)
 
