@@ -225,6 +225,9 @@ def run(request):
     kernels = {spec: kernel_for(spec) for spec, _, _, _ in work}
     distinct_names(kernels.values())
     runs = [(kernels[spec], machine) for spec, machine in configs if spec in kernels]
+    # A broken expectations file is said before the guests run, not after.
+    expected_of = {config_name(k, m): expect.load(expect.path_for(config_name(k, m)))
+                   for k, m in runs}
     work = [(kernels[spec], machine, where, lines) for spec, machine, where, lines in work]
     for where in places:
         where.mkdir(exist_ok=True)
@@ -238,15 +241,14 @@ def run(request):
             return err
 
     outcomes = schedule.run_work(work, request.jobs, run_one, known_tests)
-    return summarise(request, run_dir, places, runs, work, outcomes, bool(shard))
+    return summarise(request, run_dir, places, expected_of, work, outcomes, bool(shard))
 
 
-def summarise(request, run_dir, places, runs, work, outcomes, sharded):
-    """Judge each configuration's results by its expectations, write the
-    run's summaries and return the exit code."""
+def summarise(request, run_dir, places, expected_of, work, outcomes, sharded):
+    """Judge each configuration's results by its expectations (@expected_of
+    {configuration: [Expectation]}), write the run's summaries and return
+    the exit code."""
     known_tests = all_tests()
-    expected_of = {config_name(k, m): expect.load(expect.path_for(config_name(k, m)))
-                   for k, m in runs}
     judged, texts, broken, missing = [], [], [], set()
     for (kern, machine, where, filters), (outcome, errors) in zip(work, outcomes):
         label = config_name(kern, machine) + (f" ({where.name})" if where != run_dir else "")
