@@ -27,6 +27,7 @@ CCACHE = "/xprime/ccache"       # ccache's directory (the xprime cache's), in th
 # the series' files still fails its patch.
 CCACHE_ENV = f"export CCACHE_DIR={CCACHE} CCACHE_MAXSIZE=2G; "
 
+
 def build_root():
     """A Debian sid root with IGT's build dependencies, made once."""
     return debian_sid_root("igt-build-root", SID_PACKAGES + BUILD_PACKAGES,

@@ -15,6 +15,7 @@ from .errors import UsageError
 from .filters import documented_subtests
 from .session import config_name
 
+
 def parse_shard(text):
     """K/N, 1 <= K <= N."""
     m = re.fullmatch(r"(\d+)/(\d+)", text)
