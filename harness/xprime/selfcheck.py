@@ -463,13 +463,18 @@ def step_lava(check):
     want = {n: ("pass" if check.integration_results.get(n, {}).get("result") == "pass"
                 else "fail") for n in LAVA_SAME}
     want[LAVA_NO_HOST] = "skip"
-    check.tally.check(state == "pass" and all(got.get(n) == r for n, r in want.items()),
-                      f"lava-run: job {state}, test cases "
-                      + ", ".join(f"{n.removeprefix('igt@')} {got.get(n, 'missing')}"
-                                  for n in want)
-                      + f" (as the run from the checkout; "
-                      f"{LAVA_NO_HOST.removeprefix('igt@')} skips: no host channel under "
-                      f"LAVA); {log}")
+    passed = check.tally.check(
+        state == "pass" and all(got.get(n) == r for n, r in want.items()),
+        f"lava-run: job {state}, test cases "
+        + ", ".join(f"{n.removeprefix('igt@')} {got.get(n, 'missing')}"
+                    for n in want)
+        + f" (as the run from the checkout; "
+        f"{LAVA_NO_HOST.removeprefix('igt@')} skips: no host channel under "
+        f"LAVA); {log}")
+    if passed:
+        # The job's artifacts are the guest's kernel, initramfs and root image
+        # (about 500 MB, hard links into the cache): kept only when it failed.
+        shutil.rmtree(where / "artifacts", ignore_errors=True)
 
 
 def step_upstream(check):
