@@ -75,9 +75,17 @@ class Verdict:
     unused: list = field(default_factory=list)          # Expectation matching nothing
 
     @property
+    def unknown(self):
+        """The names of the results the expectations did not know: new
+        failures and crashes, unexpected passes, known results with a new
+        cause."""
+        return [entry[0] for found in (self.new_failures, self.new_crashes,
+                                       self.unexpected_passes, self.new_signatures)
+                for entry in found]
+
+    @property
     def ok(self):
-        return not (self.new_failures or self.new_crashes or self.unexpected_passes
-                    or self.new_signatures)
+        return not self.unknown
 
 
 def path_for(config_name):

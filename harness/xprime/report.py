@@ -282,16 +282,13 @@ def marks(verdict):
     """{result name: "known" or "new"}: what the expectations knew of each
     result that is not a plain pass, and the passes they did not expect."""
     marked = {name: "known" for name, _, _ in verdict.expected}
-    for found in (verdict.new_failures, verdict.new_crashes, verdict.unexpected_passes,
-                  verdict.new_signatures):
-        marked.update((entry[0], "new") for entry in found)
+    marked.update((name, "new") for name in verdict.unknown)
     return marked
 
 
 def verdict_line(judged):
     """The run's verdict in one line, for the top of report.html."""
-    news = sum(len(v.new_failures) + len(v.new_crashes) + len(v.unexpected_passes)
-               + len(v.new_signatures) for _, v in judged)
+    news = sum(len(v.unknown) for _, v in judged)
     if not news:
         return "Every result as the expectations say: known failures are marked known."
     return (f"{news} result{'s' if news > 1 else ''} the expectations do not know, "

@@ -88,14 +88,23 @@ def leaves(tests):
 @contextlib.contextmanager
 def edit(directory):
     """results.json of @directory as a dict, written back when the block
-    ends (not when it raises); None when igt_results wrote none."""
+    ends (not when it raises) if it changed; None when igt_results wrote
+    none."""
     path = directory / "results.json"
     if not path.exists():
         yield None
         return
-    data = json.loads(path.read_text())
+    text = path.read_text()
+    data = json.loads(text)
     yield data
-    path.write_text(json.dumps(data, indent=2))
+    changed = json.dumps(data, indent=2)
+    if changed != text:
+        path.write_text(changed)
+
+
+def leaf_names(tests):
+    """The names of leaves() among @tests, entries without a result left out."""
+    return set(leaves({n: e for n, e in tests.items() if "result" in e}))
 
 
 # A subtest split over shards is recorded in each: the worst result stands.
@@ -119,9 +128,6 @@ def join_shards(sources):
             data = json.loads((results / "results.json").read_text())["tests"]
             into = joined.setdefault(results.name, {"tests": {}, "from": []})
             mine = into["tests"]
-
-            def leaf_names(tests):
-                return set(leaves({n: e for n, e in tests.items() if "result" in e}))
             both = sorted(leaf_names(mine) & leaf_names(data))
             if both:
                 raise UsageError(f"{results}: {both[0]} is in another of the "
@@ -139,7 +145,12 @@ def join_shards(sources):
 def write_joined(directory, tests, sources):
     """A configuration's results.json in @directory of joined @tests."""
     directory.mkdir(parents=True, exist_ok=True)
-    data = {"tests": tests, "merged_from": [str(s) for s in sources]}
+    write_join({"tests": tests}, sources, directory)
+
+
+def write_join(data, sources, directory):
+    """@data, joined from @sources, as @directory's results.json."""
+    data["merged_from"] = [str(s) for s in sources]
     drop_placeholders(data["tests"])
     recount_totals(data)
     (directory / "results.json").write_text(json.dumps(data, indent=2))
@@ -163,10 +174,7 @@ def join_parts(directories, into):
             times = [s[key] for s in (span, more) if key in s]
             if times:
                 span[key] = pick(times)
-    data["merged_from"] = [str(d) for d in directories]
-    drop_placeholders(data["tests"])
-    recount_totals(data)
-    (into / "results.json").write_text(json.dumps(data, indent=2))
+    write_join(data, directories, into)
 
 
 RESULT_NAME = re.compile(r"^igt@[\w/-]+(@[\w-]+){0,2}$")

@@ -190,9 +190,14 @@ def spec_label(spec, machine):
     """A configuration named by its --kernel value, before its kernel is
     built: what --shard deals by, the same on every machine of a pipeline."""
     kind, arguments = spec
-    text = {"tree": lambda path, debug: f"{path}{':debug' if debug else ''}",
-            "prebuilt": lambda image, modules: f"{image}:{modules or ''}"}.get(
-        kind, lambda name: name)(*arguments)
+    if kind == "tree":
+        path, debug = arguments
+        text = f"{path}{':debug' if debug else ''}"
+    elif kind == "prebuilt":
+        image, modules = arguments
+        text = f"{image}:{modules or ''}"
+    else:
+        text = arguments[0]
     return text + machine.suffix
 
 
@@ -241,14 +246,13 @@ def run(request):
             return err
 
     outcomes = schedule.run_work(work, request.jobs, run_one, known_tests)
-    return summarise(request, run_dir, places, expected_of, work, outcomes, bool(shard))
+    return summarise(request, run_dir, places, expected_of, work, outcomes, known_tests)
 
 
-def summarise(request, run_dir, places, expected_of, work, outcomes, sharded):
+def summarise(request, run_dir, places, expected_of, work, outcomes, known_tests):
     """Judge each configuration's results by its expectations (@expected_of
     {configuration: [Expectation]}), write the run's summaries and return
-    the exit code."""
-    known_tests = all_tests()
+    the exit code. @known_tests: the tests a run without filters runs."""
     judged, texts, broken, missing = [], [], [], set()
     for (kern, machine, where, filters), (outcome, errors) in zip(work, outcomes):
         label = config_name(kern, machine) + (f" ({where.name})" if where != run_dir else "")
@@ -264,7 +268,7 @@ def summarise(request, run_dir, places, expected_of, work, outcomes, sharded):
                                          for e in expected_of[config_name(kern, machine)]])
         judged.append((outcome, verdict))
         texts.append("\n".join([report.summary(outcome), *expect.describe(
-            verdict, only_run_subset=bool(request.filters or sharded))]))
+            verdict, only_run_subset=bool(request.filters or request.shard))]))
     text = report.write_run(run_dir, judged, texts, broken, repeats=len(places))
     print(text)
     say(f"results: {run_dir} (also results/latest); summary.md, junit.xml, report.html")
