@@ -56,6 +56,13 @@ PROGRESS = re.compile(r"\[IGT\] |xprime-guest: ")
 # the kernel's line of the display unit vmwgfx drives.
 READY_SAID = re.compile(r"xprime-guest: ((?:drivers|vmwgfx):.*?)\r?$", re.M)
 TASK = re.compile(r"\bComm: (\S+)")
+# What a QEMU that died said of it in its log: a sanitizer's report (QEMU
+# built with ASan and UBSan, qemu_build.build(sanitize=True)) and its frames.
+SANITIZER = re.compile(r"==\d+==ERROR: (AddressSanitizer|LeakSanitizer): ([\w-]+)|"
+                       r"^(?:\S+/)?([\w.-]+:\d+):\d+: runtime error: (.*)", re.M)
+QEMU_FRAME = re.compile(r"^\s*#\d+ 0x[0-9a-f]+ in ")
+# How much of QEMU's log is read for its report: the report is at its end.
+QEMU_LOG_TAIL = 64 * 1024
 KMSG_PREFIX = re.compile(r"^\[\s*(\d+\.\d+)\] ")
 
 
@@ -721,9 +728,33 @@ def analyse(console, ending, returncode, seconds):
         else:
             result.ending = "qemu-failed"
             result.notes.append(f"QEMU exited {returncode} before the job finished")
+            # A guest that takes its device down: the device's crash is
+            # that subtest's, as a kernel's oops would be.
+            result.culprit = culprit(lines, stamps)
+            if result.culprit is not None:
+                result.ending = "qemu-crash"
+                result.oops = device_report(console.with_suffix(".qemu.log"), returncode)
     if result.ending == "watchdog" and result.culprit is None:
         result.culprit = culprit(lines, stamps)
     return result
+
+
+def device_report(qemu_log, returncode):
+    """What QEMU said as it died, for a crash's report: its first line
+    "QEMU died: <what>", then the sanitizer's report, if any."""
+    text = _tail(qemu_log, QEMU_LOG_TAIL)
+    m = SANITIZER.search(text)
+    if m and m.group(1):
+        title = f"QEMU died: {m.group(1)}: {m.group(2)}"
+    elif m:
+        title = f"QEMU died: UndefinedBehaviorSanitizer: {m.group(3)} {m.group(4)}"
+    elif returncode is not None and returncode < 0:
+        title = f"QEMU died: {signal.Signals(-returncode).name}"
+    else:
+        title = f"QEMU died: exit status {returncode}"
+    lines = text[m.start():].splitlines()[1:] if m else []
+    frames = [line.strip() for line in lines if QEMU_FRAME.match(line)][:30]
+    return "\n".join([title, *frames])
 
 
 def first_report(lines, panic_at):

@@ -302,7 +302,7 @@ def run_to_end(vm, outcome, directory, test_list, resumable):
             return crashes
         if result.ending == "poweroff" and (directory / "results.json").exists():
             return crashes
-        if result.culprit and result.ending in ("panic", "watchdog"):
+        if result.culprit and result.ending in ("panic", "watchdog", "qemu-crash"):
             crash = crash_of(result, vm.tests, vm.boots)
             crash.job = directory / str(jobs_started(directory) - 1)
             crashes.append(crash)
