@@ -109,6 +109,8 @@ class Machine:
     suffix: str = ""
     # The display unit vmwgfx must say it drives ("Screen Target"), if any.
     display_unit: str = ""
+    # Runs on the QEMU built with sanitizers (qemu_build.build(sanitize=True)).
+    sanitize: bool = False
 
 
 @dataclass
@@ -539,10 +541,14 @@ class Attempt:
         console.with_suffix(".cmd").write_text(" ".join(cmd) + "\n")
         self.start_time = self.last_change = time.monotonic()
         self.timing["started"] = time.time()
+        env = spec.env
+        extra = spec.qemu.env() if hasattr(spec.qemu, "env") else {}
+        if extra:
+            env = {**(env if env is not None else os.environ), **extra}
         with open(console.with_suffix(".qemu.log"), "w") as qlog:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
                                          stderr=subprocess.STDOUT, start_new_session=True,
-                                         env=spec.env)
+                                         env=env)
 
     def since_start(self):
         return time.monotonic() - self.start_time
