@@ -84,6 +84,28 @@ class TestAnalyse(unittest.TestCase):
     def test_qemu_failure(self):
         result = analyse("")
         self.assertEqual(result.ending, "qemu-failed")
+        self.assertIsNone(result.culprit)
+        self.assertEqual(result.oops, "")
+
+    def test_qemu_death_names_subtest(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            console = Path(tmp) / "console.log"
+            console.write_text("[    2.0] [IGT] vmw_surface_bad_input: starting subtest "
+                               "surface-dimensions\n"
+                               "[    2.1] [IGT] vmw_surface_bad_input: starting dynamic "
+                               "subtest wrap-2g-by-2g\n")
+            console.with_suffix(".qemu.log").write_text("some warning\n")
+            result = guest.analyse(console, None, -11, 1.0)
+        self.assertEqual(result.ending, "qemu-failed")
+        self.assertEqual(result.culprit.name,
+                         "igt@vmw_surface_bad_input@surface-dimensions@wrap-2g-by-2g")
+        self.assertEqual(result.oops.splitlines(),
+                         ["QEMU died: killed by signal 11 (SIGSEGV)", "qemu: some warning"])
+
+    def test_qemu_death_exit_status(self):
+        self.assertEqual(guest.qemu_death(139, Path("/nonexistent")),
+                         "QEMU died: killed by signal 11 (SIGSEGV)")
+        self.assertEqual(guest.qemu_death(1, Path("/nonexistent")), "QEMU died: exited 1")
 
 
 def fake_qemu(script):

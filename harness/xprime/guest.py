@@ -721,9 +721,28 @@ def analyse(console, ending, returncode, seconds):
         else:
             result.ending = "qemu-failed"
             result.notes.append(f"QEMU exited {returncode} before the job finished")
-    if result.ending == "watchdog" and result.culprit is None:
+    if result.ending in ("watchdog", "qemu-failed") and result.culprit is None:
         result.culprit = culprit(lines, stamps)
+    if result.ending == "qemu-failed" and result.culprit is not None:
+        # The device model died under the subtest: its crash, as an oops is.
+        result.oops = qemu_death(returncode, console.with_suffix(".qemu.log"))
     return result
+
+
+def qemu_death(returncode, qemu_log):
+    """What a QEMU that died mid-run left: how it ended, and its last words."""
+    signum = -returncode if returncode is not None and returncode < 0 else None
+    if signum is None and returncode is not None and returncode > 128:
+        signum = returncode - 128      # through a shell or a wrapper
+    try:
+        how = f"killed by signal {signum} ({signal.Signals(signum).name})"
+    except (TypeError, ValueError):
+        how = f"exited {returncode}"
+    try:
+        said = qemu_log.read_text(errors="replace").strip().splitlines()[-5:]
+    except OSError:
+        said = []
+    return "\n".join([f"QEMU died: {how}"] + [f"qemu: {line}" for line in said])
 
 
 def first_report(lines, panic_at):
