@@ -79,8 +79,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <vmwgfx_drm.h>
+
 #include "igt.h"
 #include "igt_pattern.h"
+#include "igt_prime_provider.h"
 #include "igt_vmwgfx.h"
 
 IGT_TEST_DESCRIPTION("An unprivileged user's hostile surfaces and device commands "
