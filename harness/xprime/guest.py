@@ -56,6 +56,13 @@ PROGRESS = re.compile(r"\[IGT\] |xprime-guest: ")
 # the kernel's line of the display unit vmwgfx drives.
 READY_SAID = re.compile(r"xprime-guest: ((?:drivers|vmwgfx):.*?)\r?$", re.M)
 TASK = re.compile(r"\bComm: (\S+)")
+# What a QEMU that died said of it in its log: a sanitizer's report (QEMU
+# built with ASan and UBSan, qemu_build.build(sanitize=True)) and its frames.
+SANITIZER = re.compile(r"==\d+==ERROR: (AddressSanitizer|LeakSanitizer): ([\w-]+)|"
+                       r"^(?:\S+/)?([\w.-]+:\d+):\d+: runtime error: (.*)", re.M)
+QEMU_FRAME = re.compile(r"^\s*#\d+ 0x[0-9a-f]+ in ")
+# How much of QEMU's log is read for its report: the report is at its end.
+QEMU_LOG_TAIL = 64 * 1024
 KMSG_PREFIX = re.compile(r"^\[\s*(\d+\.\d+)\] ")
 
 
@@ -102,6 +109,8 @@ class Machine:
     suffix: str = ""
     # The display unit vmwgfx must say it drives ("Screen Target"), if any.
     display_unit: str = ""
+    # Runs on the QEMU built with sanitizers (qemu_build.build(sanitize=True)).
+    sanitize: bool = False
 
 
 @dataclass
@@ -532,10 +541,14 @@ class Attempt:
         console.with_suffix(".cmd").write_text(" ".join(cmd) + "\n")
         self.start_time = self.last_change = time.monotonic()
         self.timing["started"] = time.time()
+        env = spec.env
+        extra = spec.qemu.env() if hasattr(spec.qemu, "env") else {}
+        if extra:
+            env = {**(env if env is not None else os.environ), **extra}
         with open(console.with_suffix(".qemu.log"), "w") as qlog:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
                                          stderr=subprocess.STDOUT, start_new_session=True,
-                                         env=spec.env)
+                                         env=env)
 
     def since_start(self):
         return time.monotonic() - self.start_time
@@ -721,28 +734,33 @@ def analyse(console, ending, returncode, seconds):
         else:
             result.ending = "qemu-failed"
             result.notes.append(f"QEMU exited {returncode} before the job finished")
-    if result.ending in ("watchdog", "qemu-failed") and result.culprit is None:
+            # A guest that takes its device down: the device's crash is
+            # that subtest's, as a kernel's oops would be.
+            result.culprit = culprit(lines, stamps)
+            if result.culprit is not None:
+                result.ending = "qemu-crash"
+                result.oops = device_report(console.with_suffix(".qemu.log"), returncode)
+    if result.ending == "watchdog" and result.culprit is None:
         result.culprit = culprit(lines, stamps)
-    if result.ending == "qemu-failed" and result.culprit is not None:
-        # The device model died under the subtest: its crash, as an oops is.
-        result.oops = qemu_death(returncode, console.with_suffix(".qemu.log"))
     return result
 
 
-def qemu_death(returncode, qemu_log):
-    """What a QEMU that died mid-run left: how it ended, and its last words."""
-    signum = -returncode if returncode is not None and returncode < 0 else None
-    if signum is None and returncode is not None and returncode > 128:
-        signum = returncode - 128      # through a shell or a wrapper
-    try:
-        how = f"killed by signal {signum} ({signal.Signals(signum).name})"
-    except (TypeError, ValueError):
-        how = f"exited {returncode}"
-    try:
-        said = qemu_log.read_text(errors="replace").strip().splitlines()[-5:]
-    except OSError:
-        said = []
-    return "\n".join([f"QEMU died: {how}"] + [f"qemu: {line}" for line in said])
+def device_report(qemu_log, returncode):
+    """What QEMU said as it died, for a crash's report: its first line
+    "QEMU died: <what>", then the sanitizer's report, if any."""
+    text = _tail(qemu_log, QEMU_LOG_TAIL)
+    m = SANITIZER.search(text)
+    if m and m.group(1):
+        title = f"QEMU died: {m.group(1)}: {m.group(2)}"
+    elif m:
+        title = f"QEMU died: UndefinedBehaviorSanitizer: {m.group(3)} {m.group(4)}"
+    elif returncode is not None and returncode < 0:
+        title = f"QEMU died: {signal.Signals(-returncode).name}"
+    else:
+        title = f"QEMU died: exit status {returncode}"
+    lines = text[m.start():].splitlines()[1:] if m else []
+    frames = [line.strip() for line in lines if QEMU_FRAME.match(line)][:30]
+    return "\n".join([title, *frames])
 
 
 def first_report(lines, panic_at):

@@ -51,16 +51,32 @@ CONFIGURE = ["--target-list=x86_64-softmmu", "--without-default-features",
 # OpenGL (epoxy) are found, so the same device list serves both variants.
 # GTK brings X11 with it, and gtk-egl.c needs both for gl=on on Xvfb.
 VIRGL_CONFIGURE = ["--enable-opengl", "--enable-virglrenderer", "--enable-gtk"]
+# The sanitizer build: the plain one with AddressSanitizer and
+# UndefinedBehaviorSanitizer, so that a device's access out of range is a
+# report with a stack instead of luck. It is for the hostile-guest checks
+# (./xprime check): a guest under it runs about twice as slowly.
+SANITIZE_CONFIGURE = ["--enable-sanitizers"]
+# A sanitizer's report ends QEMU there (the guest's subtest is then a
+# crash, guest.device_report()). QEMU frees little at exit: no leak report.
+SANITIZE_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=0:exitcode=66:print_summary=1",
+    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1:exitcode=67",
+}
 # Firmware and option ROMs come from the system's packages (seabios,
 # qemu-system-data), not from the build.
 DATA_DIRS = ["/usr/share/qemu", "/usr/share/seabios"]
 
 
 class Qemu:
-    def __init__(self, path, virgl=False, blob=False):
+    def __init__(self, path, virgl=False, blob=False, sanitize=False):
         self.binary = Path(path) / "bin" / "qemu-system-x86_64"
         self.virgl = virgl      # has virtio-gpu-gl-pci and -display gtk,gl=on
         self.blob = blob        # virtio-gpu-pci,blob=true works without udmabuf
+        self.sanitize = sanitize  # built with ASan and UBSan
+
+    def env(self):
+        """What QEMU's environment needs beyond the harness's own."""
+        return dict(SANITIZE_ENV) if self.sanitize else {}
 
     @staticmethod
     def data_args():
@@ -70,12 +86,16 @@ class Qemu:
         return args
 
 
-def build(virgl=False, blob=False):
+def build(virgl=False, blob=False, sanitize=False):
     """The plain QEMU, with @virgl the one with virtio-gpu-gl-pci and GTK, with
-    @blob the plain one with BLOB_PATCHES too."""
+    @blob the plain one with BLOB_PATCHES too, with @sanitize the plain one
+    built with sanitizers."""
     if virgl and blob:
         raise ValueError("virtio-gpu refuses blob resources with virgl")
-    configure = CONFIGURE + (VIRGL_CONFIGURE if virgl else [])
+    if sanitize and (virgl or blob):
+        raise ValueError("only the plain QEMU has a sanitizer build")
+    configure = (CONFIGURE + (VIRGL_CONFIGURE if virgl else [])
+                 + (SANITIZE_CONFIGURE if sanitize else []))
     patches = DEVICE_PATCHES + (BLOB_PATCHES if blob else []) + (VIRGL_PATCHES if virgl else [])
     key = key_of(SOURCE_SUITE, configure, *(file_digest(p) for p in patches),
                  file_digest(DEVICES))
@@ -103,5 +123,6 @@ def build(virgl=False, blob=False):
         shutil.rmtree(build_dir)
         shutil.rmtree(tmp / "src")
 
-    name = "qemu-virgl" if virgl else "qemu-blob" if blob else "qemu"
-    return Qemu(cached(name, key, build), virgl, blob)
+    name = ("qemu-virgl" if virgl else "qemu-blob" if blob
+            else "qemu-sanitize" if sanitize else "qemu")
+    return Qemu(cached(name, key, build), virgl, blob, sanitize)

@@ -38,6 +38,8 @@
    docs/benchmarks.md).
 """
 
+import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -48,8 +50,9 @@ import threading
 import time
 from pathlib import Path
 
-from . import (expect, guest, host, kbuild, kernel, lava, package, png, report, results,
-               rootimage, shards, sidroot, suite, upstream)
+from . import (expect, guest, host, initramfs, kbuild, kernel, lava, package, png,
+               qemu_build, report, results, rootimage, session, shards, sidroot,
+               state_edits, suite, upstream)
 from .cache import REPO, say
 from .errors import SetupError
 from .filters import INSTALLED_TESTS, all_tests, project_tests, resolve_filters
@@ -401,6 +404,51 @@ def step_stall(check):
         say(f"note: infrastructure noise, retried: {problem}")
 
 
+# The hostile-guest checks: the stdu machine on the QEMU built with
+# sanitizers, so that an access out of range is a report, not luck.
+HOSTILE_MACHINE = dataclasses.replace(suite.MACHINES["stdu"], sanitize=True,
+                                      suffix="-stdu-sanitize")
+
+
+@contextlib.contextmanager
+def saved_state_command(env, kern, machine, workdir):
+    """The saved state of @kern's guest on @machine at "ready" (saved by a
+    boot if there is none yet) and a function of (incoming, log, qmp) that
+    gives the QEMU command line which loads a state in its place: the
+    command line of the boots that restore it."""
+    config = session.Config(session.config_name(kern, machine), kern, machine,
+                            identity=session.config_identity(kern, machine))
+    qemu = qemu_build.build(sanitize=machine.sanitize)
+    initrd = initramfs.initramfs_for(kern)
+    vm = session.Guest(config, workdir, qemu, initrd, env.sid_root, env.root_image, SELFTEST)
+    try:
+        if not vm.snapshot.saved:
+            env.run(kern, workdir, ["xprime_selftest@pass"], extra_tests=SELFTEST,
+                    machine=machine)
+
+        def command(incoming, log, qmp):
+            host = guest.HostChannel(workdir / "host", "/xprime/results/host")
+            return guest.qemu_command(qemu, machine, kern, initrd, vm.shares,
+                                      log.with_suffix(".console"), qmp, guest.CMDLINE,
+                                      host, env.root_image, log.with_suffix(".control"),
+                                      incoming)
+        yield vm.snapshot.path, command
+    finally:
+        vm.close()
+
+
+def step_hostile_states(check):
+    workdir = check.run_dir / "state-edits"
+    workdir.mkdir()
+    with saved_state_command(check.env, check.kern, HOSTILE_MACHINE, workdir) as (state, command):
+        outcomes = state_edits.run(state, command, workdir)
+    for outcome in outcomes:
+        want = "loaded" if outcome.name == "unedited" else "refused"
+        check.tally.check(outcome.verdict == want,
+                          f"saved state {outcome.name}: {outcome.verdict} (expected "
+                          f"{want}): {outcome.detail}")
+
+
 def step_side_by_side(check):
     side_by_side(check.tally, kbuild.source_twin(STALL_KERNEL))
 
@@ -498,6 +546,7 @@ STEPS = [
     ("shards: the integration's subtests in 3 shards, merged", step_shards),
     ("stdu: vmwgfx on vmware-svga with guest-backed objects", step_stdu),
     (f"integration: a kernel that stalls ({STALL_KERNEL}, beside the others)", step_stall),
+    ("hostile states: edited saved states refused by -incoming", step_hostile_states),
     ("side by side: two ./xprime run at once, kernels of one name", step_side_by_side),
     ("report.html in chromium", step_report),
     ("harness unit tests (host lane)", step_unit),

@@ -302,15 +302,12 @@ def run_to_end(vm, outcome, directory, test_list, resumable):
             return crashes
         if result.ending == "poweroff" and (directory / "results.json").exists():
             return crashes
-        if result.culprit and result.ending in ("panic", "watchdog", "qemu-failed"):
-            # A QEMU that died under a subtest (its device model crashed) is
-            # that subtest's crash, as a kernel panic is.
+        if result.culprit and result.ending in ("panic", "watchdog", "qemu-crash"):
             crash = crash_of(result, vm.tests, vm.boots)
             crash.job = directory / str(jobs_started(directory) - 1)
             crashes.append(crash)
             outcome.crashes.append(crash)
-            what = "QEMU died" if result.ending == "qemu-failed" else f"kernel {result.ending}"
-            say(f"[{vm.label}] {what} in {crash.name}")
+            say(f"[{vm.label}] kernel {result.ending} in {crash.name}")
             if not resumable:
                 generate_results(vm, directory)
                 return crashes

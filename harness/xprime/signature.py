@@ -35,11 +35,18 @@ TITLES = [
     (re.compile(r"^(INFO: task) \S+ (blocked for more than) \d+ seconds"), r"\1 \2 N seconds"),
     (re.compile(r"^(UBSAN: [\w-]+ in [\w/.-]+):\d+:\d+"), r"\1"),
     (re.compile(r"^(Kernel panic - not syncing: [^:]+)"), r"\1"),
+    # A device that died under the guest (guest.device_report()).
+    (re.compile(r"^(QEMU died: (?:\w+Sanitizer: [\w.:-]+|[\w ]+))"), r"\1"),
 ]
 # Where a report says which function it happened in.
 RIP = re.compile(r"^RIP: \w+:([\w.]+)\+0x")
 WARNING_AT = re.compile(r"^WARNING: (?:CPU: \d+ PID: \d+ at \S+ |[\w/.-]+:\d+ at )([\w.]+)\+0x")
 FRAME = re.compile(r"^\s*(?:\? )?([\w.]+)\+0x[0-9a-f]+/0x[0-9a-f]+")
+# A sanitizer's frame in QEMU, and the frames of the sanitizer and libc
+# that stand before the function at fault.
+QEMU_FRAME = re.compile(r"^\s*#\d+ 0x[0-9a-f]+ in ([\w.]+)")
+RUNTIME = re.compile(r"^(__\w+|mem(cpy|move|set|cmp)|str\w+|g_\w+|pixman_\w+|"
+                     r"_?_?interceptor_\w+)$")
 # Frames of a task that waits: the function it waits in is further down.
 WAITING = re.compile(r"^(__schedule|schedule\w*|io_schedule\w*|\w*wait_for_\w+|"
                      r"__mutex_lock\w*|mutex_lock\w*|rwsem_down\w+|down\w*|"
@@ -89,6 +96,10 @@ def _function(report_lines):
     for line in report_lines:
         m = FRAME.match(line)
         if m and not WAITING.match(m.group(1)):
+            return m.group(1)
+    for line in report_lines:
+        m = QEMU_FRAME.match(line)
+        if m and not RUNTIME.match(m.group(1)):
             return m.group(1)
     return ""
 

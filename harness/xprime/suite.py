@@ -111,7 +111,9 @@ class Environment:
                                          test_root=INSTALLED_TESTS)
         with self.setting_up:
             build = (qemu_build.build(virgl=True) if machine.virgl
-                     else qemu_build.build(blob=True) if machine.blob else self.qemu)
+                     else qemu_build.build(blob=True) if machine.blob
+                     else qemu_build.build(sanitize=True) if machine.sanitize
+                     else self.qemu)
             initrd = initramfs.initramfs_for(kern)
         with display.xvfb() if machine.virgl else contextlib.nullcontext() as qemu_env:
             return session.run_config(config, run_dir, build, initrd, self.sid_root,
