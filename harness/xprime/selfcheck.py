@@ -312,7 +312,8 @@ def step_kernel_fixes(check):
         check.tally.check(not problems, f"kernel/fixes/{version}: "
                           f"{len(kbuild.fix_series(version))} patches apply to Debian's "
                           f"linux-source-{version} (git apply --check), checkpatch --strict "
-                          "clean" + "".join(f"\n      {p}" for p in problems))
+                          "clean, the cover letter names each"
+                          + "".join(f"\n      {p}" for p in problems))
 
 
 def step_integration(check):
