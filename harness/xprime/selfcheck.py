@@ -34,8 +34,8 @@
 12. the kernel fixes (kernel/fixes/<version>/, 6.12 and 7.2): each series
    applies to Debian's cached linux-source-<version> (git apply --check)
    and is checkpatch --strict clean, and its cover letter (0000-, neither
-   applied nor checkpatch'ed) names every patch (a few seconds, once the sources are
-   cached; building and running the fixed kernels is a benchmark,
+   applied nor checkpatch'ed) names every patch (a few seconds, once the
+   sources are cached; building and running the fixed kernels is a benchmark,
    docs/benchmarks.md).
 """
 
