@@ -33,8 +33,9 @@
    its Screen Target display unit, every result as its expectations say;
 12. the kernel fixes (kernel/fixes/<version>/, 6.12 and 7.2): each series
    applies to Debian's cached linux-source-<version> (git apply --check)
-   and is checkpatch --strict clean (a few seconds, once the sources are
-   cached; building and running the fixed kernels is a benchmark,
+   and is checkpatch --strict clean, and its cover letter (0000-, neither
+   applied nor checkpatch'ed) names every patch (a few seconds, once the
+   sources are cached; building and running the fixed kernels is a benchmark,
    docs/benchmarks.md).
 """
 
@@ -312,7 +313,8 @@ def step_kernel_fixes(check):
         check.tally.check(not problems, f"kernel/fixes/{version}: "
                           f"{len(kbuild.fix_series(version))} patches apply to Debian's "
                           f"linux-source-{version} (git apply --check), checkpatch --strict "
-                          "clean" + "".join(f"\n      {p}" for p in problems))
+                          "clean, the cover letter names each"
+                          + "".join(f"\n      {p}" for p in problems))
 
 
 def step_integration(check):
