@@ -177,7 +177,7 @@ class FloodTest(unittest.TestCase):
             self.assertIsNone(attempt.flood())
             with open(share / "escape-big", "wb") as big:
                 big.truncate(guest.FILE_CAP)
-            self.assertIn("escape-big reached 128 MiB", attempt.flood())
+            self.assertIn("escape-big reached 64 MiB", attempt.flood())
 
     def test_the_share_grown_past_its_cap_is_a_flood(self):
         with tempfile.TemporaryDirectory() as tmp, \

@@ -23,7 +23,7 @@ from .errors import SetupError
 READ_CAP = 256 << 20
 # The largest file QEMU may write (its RLIMIT_FSIZE, guest.py): a file of
 # this size is one a guest filled to the cap.
-FILE_CAP = 128 << 20
+FILE_CAP = 64 << 20
 
 
 class GuestFileError(SetupError):
