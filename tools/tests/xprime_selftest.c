@@ -62,7 +62,7 @@
 #define ESCAPE_VICTIM	"/tmp/xprime-escape-victim.json"
 #define ESCAPE_BIG	(4ull << 30)
 
-static char escape_dir[PATH_MAX];
+static char escape_dir[PATH_MAX / 2];
 
 static const char *escape_path(const char *name)
 {
