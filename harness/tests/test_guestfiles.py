@@ -94,6 +94,7 @@ class GuestFilesTest(unittest.TestCase):
         os.mkfifo(self.dir / "fifo")
         (self.dir / "sub").mkdir()
         (self.dir / "sub" / "big").write_bytes(b"y" * 50)
+        (self.dir / "sub" / "empty").touch()
         if os.geteuid() == 0:
             os.mknod(self.dir / "escape-mem", stat.S_IFCHR | 0o600, os.makedev(1, 1))
         found = guestfiles.audit(self.dir, full_at=50)

@@ -159,7 +159,8 @@ def audit(top, full_at=None):
             if stat.S_ISREG(mode):
                 size = os.lstat(path).st_size
                 found["bytes"] += size
-                found["largest"] = max(found["largest"], (size, path))
+                if size > found["largest"][0]:
+                    found["largest"] = (size, path)
                 if size >= full_at:
                     found["full"].append(path)
     return found
