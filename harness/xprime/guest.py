@@ -88,6 +88,7 @@ class BootResult:
     timing: dict = field(default_factory=dict)
     restored: bool = False          # started from a Snapshot
     qemu_uid: int | None = None     # QEMU's uid once the guest ran (0 if any of its uids is)
+    qemu_seccomp: int | None = None  # its seccomp mode then (2: a filter)
 
 
 @dataclass
@@ -594,7 +595,7 @@ class Attempt:
         self.timing, self.notes, self.ending, self.proc = {}, [], None, None
         self.start_time = self.last_change = time.monotonic()
         self.last_sizes, self.last_mark = None, None
-        self.last_audit, self.flooded, self.qemu_uid = 0.0, "", None
+        self.last_audit, self.flooded, self.qemu_uid, self.qemu_seccomp = 0.0, "", None, None
         self.writable, self.before = [], []
 
     def run(self):
@@ -664,7 +665,7 @@ class Attempt:
         self.timing.setdefault("ready", self.since_start())
         if self.qemu_uid is None:
             # By now QEMU runs the guest: -runas has dropped root.
-            self.qemu_uid = process_uid(self.proc.pid)
+            self.qemu_uid, self.qemu_seccomp = process_status(self.proc.pid)
         snapshot = self.spec.snapshot
         if snapshot is not None and not self.restoring and "saved" not in self.timing:
             why = save_state(self.qmp, snapshot, _ready_said(read_console(self.spec.console)))
@@ -772,7 +773,7 @@ class Attempt:
         result = analyse(console, self.ending, self.proc.returncode, self.since_start())
         result.notes = self.notes + result.notes
         result.timing, result.restored = self.timing, self.restoring
-        result.qemu_uid = self.qemu_uid
+        result.qemu_uid, result.qemu_seccomp = self.qemu_uid, self.qemu_seccomp
         said = _ready_said(read_console(console))
         if self.restoring:
             try:
@@ -784,7 +785,7 @@ class Attempt:
         result.display_unit = said.get("vmwgfx", "")
         console.with_suffix(".timing.json").write_text(json.dumps(
             {"restored": self.restoring, "ending": result.ending,
-             "qemu_uid": self.qemu_uid, **self.timing},
+             "qemu_uid": self.qemu_uid, "qemu_seccomp": self.qemu_seccomp, **self.timing},
             indent=1) + "\n")
         if result.ending == "flood":
             result.oops = "\n".join([f"flood: {self.flooded}; the boot was ended", result.oops])
@@ -796,18 +797,21 @@ class Attempt:
         return result
 
 
-def process_uid(pid):
-    """The uid process @pid runs as, 0 if any of its uids is root, from
-    /proc/PID/status; None when it is gone."""
+def process_status(pid):
+    """(uid, seccomp mode) of process @pid from /proc/PID/status: its uid,
+    0 if any of its uids (real, effective, saved, filesystem) is root, and
+    its Seccomp field (2: a filter); (None, None) when it is gone."""
+    uid = mode = None
     try:
         with open(f"/proc/{pid}/status") as status:
             for line in status:
                 if line.startswith("Uid:"):
-                    # Real, effective, saved, filesystem: root if any is.
-                    return min(int(uid) for uid in line.split()[1:5])
+                    uid = min(int(field) for field in line.split()[1:5])
+                elif line.startswith("Seccomp:"):
+                    mode = int(line.split()[1])
     except OSError:
         pass
-    return None
+    return uid, mode
 
 
 def _kill(proc):

@@ -446,6 +446,9 @@ def check_escape(check, outcome, where, victim):
     uids = [boot.qemu_uid for boot in outcome.boots]
     tally.check(bool(uids) and all(uid not in (None, 0) for uid in uids),
                 f"escape: QEMU ran as {qemuuser.USER}, never root: uids {uids}")
+    modes = [boot.qemu_seccomp for boot in outcome.boots]
+    tally.check(bool(modes) and all(mode == 2 for mode in modes),
+                f"escape: QEMU ran under its seccomp filter: Seccomp {modes}")
 
 
 def step_stall(check):
