@@ -35,8 +35,8 @@
  * SUBTEST: host-escape
  * Description: As the guest's root, tries to reach the host through the
  *	results share (the directory above IGT_FRAME_DUMP_PATH): a setuid-root
- *	and a setgid-root executable, the device nodes of /dev/mem and
- *	/dev/sda, results.json as a symlink to a host file the check made
+ *	and a setgid-root executable, the device nodes of /dev/mem, /dev/sda
+ *	and /dev/null, results.json as a symlink to a host file the check made
  *	(ESCAPE_VICTIM) and a link to /etc/shadow, a sparse file and a
  *	truncate of several GiB, then 4 GiB of zeros written, and waits there
  *	for the host to end the boot as a flood. The host checks what is left.
@@ -216,6 +216,8 @@ int igt_main()
 		escape_setid("escape-setgid", S_ISGID);
 		escape_node("escape-mem", S_IFCHR, 1, 1);
 		escape_node("escape-sda", S_IFBLK, 8, 0);
+		/* One whose device every host has (1:1 and 8:0 may be absent). */
+		escape_node("escape-null", S_IFCHR, 1, 3);
 		escape_link(ESCAPE_VICTIM, "results.json");
 		escape_link("/etc/shadow", "escape-shadow");
 		sync();
