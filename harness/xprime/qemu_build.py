@@ -45,6 +45,8 @@ SOURCE_SUITE = "bookworm"
 CONFIGURE = ["--target-list=x86_64-softmmu", "--without-default-features",
              "--without-default-devices", "--with-devices-x86_64=xprime",
              "--enable-virtfs", "--enable-cap-ng", "--enable-attr",
+             # -sandbox: QEMU's seccomp filter (guest.SANDBOX).
+             "--enable-seccomp",
              "--disable-docs", "--disable-debug-info", "--disable-werror"]
 # QEMU 7.2 has no Kconfig symbol of its own for virtio-gpu-gl-pci: it is
 # built with CONFIG_VIRTIO_GPU and CONFIG_VIRTIO_PCI whenever virglrenderer and
