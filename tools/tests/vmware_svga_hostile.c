@@ -895,10 +895,12 @@ static void device_works(const char *after)
 }
 
 /*
- * Whether surface @sid exists (of 4 bytes a pixel, never written): a
- * pixel of it copied over a probe surface whose pixel is known.
+ * Whether surface @sid exists (of 4 bytes a pixel): its pixel (0, 0)
+ * copied over a probe surface whose pixel is known, then read back; the
+ * pixel it had in *@pixel.
  */
-static bool surface_exists(struct dma_pages *m, uint32_t page, uint32_t sid)
+static bool surface_exists_pixel(struct dma_pages *m, uint32_t page,
+				 uint32_t sid, uint32_t *pixel)
 {
 	const uint32_t probe = 64100;
 	uint32_t *p = dma_words(m, page);
@@ -908,16 +910,24 @@ static bool surface_exists(struct dma_pages *m, uint32_t page, uint32_t sid)
 	define_surface(probe, 1, 1);
 	bind_surface(probe, probe);
 	update_image(probe, 0, 0, 1, 1);
+	fence_sync("the probe surface's update", FENCE_TIMEOUT);
 	p[0] = 0xdddddddd;
 	surface_copy(sid, probe, 0, 0, 1, 1, 0, 0);
 	readback_image(probe);
 	fence_sync("probing a surface", FENCE_TIMEOUT);
 	destroy_surface(probe);
 	destroy_mob(probe);
-	if (p[0] != 0xeeeeeeee && p[0])
-		igt_info("surface %u (never written) has 0x%08x at (0, 0)\n",
-			 sid, p[0]);
+	igt_assert_f(p[0] != 0xdddddddd,
+		     "the probe surface was not read back\n");
+	*pixel = p[0];
 	return p[0] != 0xeeeeeeee;
+}
+
+static bool surface_exists(struct dma_pages *m, uint32_t page, uint32_t sid)
+{
+	uint32_t pixel;
+
+	return surface_exists_pixel(m, page, sid, &pixel);
 }
 
 static void test_surface_dimensions(void)
@@ -1501,10 +1511,14 @@ static void test_surface_budget(void)
 
 	dma_alloc(&m, 2);
 	for (n = 0; n < 8; n++) {
+		uint32_t pixel;
+
 		define_surface(first + n, 4096, 4096);
 		fence_sync("a 64 MiB surface", FENCE_TIMEOUT);
-		if (!surface_exists(&m, 1, first + n))
+		if (!surface_exists_pixel(&m, 1, first + n, &pixel))
 			break;
+		igt_assert_f(pixel == 0, "never-written surface %u reads back "
+			     "0x%08x\n", first + n, pixel);
 		igt_info("surface %u of 64 MiB defined (never written: reads "
 			 "back zeros)\n", n + 1);
 	}
@@ -1618,6 +1632,29 @@ static void test_work_screen_targets(void)
 	device_works("many DEFINE_GB_SCREENTARGET");
 }
 
+/*
+ * Objects a subtest that failed (or a QEMU that was restored) may have
+ * left behind: every id the subtests use, destroyed.
+ */
+static void destroy_leftovers(void)
+{
+	static const uint32_t ranges[][2] = {
+		{ 100, 104 }, { 200, 202 }, { 300, 301 }, { 400, 414 },
+		{ 500, 514 }, { 600, 608 }, { 700, 702 }, { 800, 801 },
+		{ 900, 901 }, { CHK_A, CHK_B + 1 }, { 64100, 64101 },
+		{ 65535, 65536 },
+	};
+	uint32_t i, id;
+
+	for (i = 0; i < ARRAY_SIZE(ranges); i++) {
+		for (id = ranges[i][0]; id < ranges[i][1]; id++) {
+			destroy_surface(id);
+			destroy_mob(id);
+		}
+	}
+	fence_sync("the leftovers destroyed", FENCE_TIMEOUT);
+}
+
 int igt_main()
 {
 	igt_fixture() {
@@ -1638,6 +1675,7 @@ int igt_main()
 		svga_init(FIFO_NUM_REGS * 4);
 		igt_require_f(svga.fence_reg,
 			      "the FIFO does not offer fences\n");
+		destroy_leftovers();
 	}
 
 	igt_describe("The content check alone on a device brought up from "
