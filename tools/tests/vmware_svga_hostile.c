@@ -1588,7 +1588,7 @@ static void test_work_surface_copy(void)
 
 static void test_work_cond_bind(void)
 {
-	const uint32_t sid = 800, count = 256;
+	const uint32_t sid = 800, count = 512;
 	struct dma_pages m;
 	uint32_t i;
 
@@ -1606,7 +1606,7 @@ static void test_work_cond_bind(void)
 	for (i = 0; i < count; i++)
 		CMD3(CMD3_COND_BIND, sid, sid, sid,
 		     COND_READBACK | COND_UPDATE);
-	work_done("COND_BIND of a 64 MiB surface, 256 times", WORK_TIMEOUT);
+	work_done("COND_BIND of a 64 MiB surface, 512 times", WORK_TIMEOUT);
 	destroy_surface(sid);
 	destroy_mob(sid);
 	device_works("COND_BIND of 64 MiB surfaces");
