@@ -88,7 +88,9 @@
  * SUBTEST: work-surface-copy
  * Description: One SURFACE_COPY with as many boxes as the FIFO holds (about
  *	1800), each of a whole 64 MiB surface: each doorbell must come back
- *	within a bounded time and the fence after the copy must signal.
+ *	within a bounded time, the guest must keep running meanwhile (a
+ *	spinning thread's clock must not stand still as long) and the fence
+ *	after the copy must signal.
  *
  * SUBTEST: work-cond-bind
  * Description: COND_BIND_GB_SURFACE of a 64 MiB surface with read-back and
@@ -106,6 +108,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1541,16 +1544,52 @@ static void test_surface_budget(void)
 	device_works("the surface budget");
 }
 
+/* The longest time a spinning thread saw its clock stand still. */
+static struct {
+	volatile bool on;
+	double longest;
+} gaps;
+
+static void *watch_gaps(void *arg)
+{
+	double last = now();
+
+	while (gaps.on) {
+		double t = now();
+
+		if (t - last > gaps.longest)
+			gaps.longest = t - last;
+		last = t;
+	}
+	return NULL;
+}
+
+/*
+ * Ring for what is queued and wait for its fence: every doorbell must
+ * come back, and the guest must go on running (a second thread's clock
+ * keeps moving), within DOORBELL_MAX while the device works.
+ */
 static void work_done(const char *what, double timeout)
 {
 	double start = now();
+	pthread_t watcher;
 
+	gaps.on = true;
+	gaps.longest = 0;
+	igt_assert_eq(pthread_create(&watcher, NULL, watch_gaps, NULL), 0);
 	fence_sync(what, timeout);
-	igt_info("%s: done in %.2f s, longest doorbell %.3f s\n", what,
-		 now() - start, svga.longest_sync);
+	gaps.on = false;
+	pthread_join(watcher, NULL);
+	igt_info("%s: done in %.2f s, longest doorbell %.3f s, the guest "
+		 "stood still for %.3f s at most\n", what, now() - start,
+		 svga.longest_sync, gaps.longest);
 	igt_assert_f(svga.longest_sync < DOORBELL_MAX,
 		     "%s: a doorbell took %.2f s (at most %.1f s)\n", what,
 		     svga.longest_sync, DOORBELL_MAX);
+	igt_assert_f(gaps.longest < DOORBELL_MAX,
+		     "%s: the guest stood still for %.2f s while the device "
+		     "worked (at most %.1f s)\n", what, gaps.longest,
+		     DOORBELL_MAX);
 }
 
 static void test_work_surface_copy(void)
