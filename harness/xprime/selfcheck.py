@@ -36,7 +36,14 @@
    file it linked results.json to untouched, several GiB capped and ended
    as a flood (a crash with that reason, the subtest after it run), QEMU
    never root;
-13. the kernel fixes (kernel/fixes/<version>/, 6.12 and 7.2): each series
+13. a hostile guest against its device, on the stdu machine with QEMU built
+   with ASan and UBSan: vmw_surface_bad_input (vmwgfx's render node as an
+   unprivileged user) as its expectations say and vmware_svga_hostile (the
+   raw device as guest root, random command streams too) passing, no
+   sanitizer report; that machine's saved state edited as a hostile
+   migration source would, each edit refused by -incoming, the unedited
+   state loaded;
+14. the kernel fixes (kernel/fixes/<version>/, 6.12 and 7.2): each series
    applies to Debian's cached linux-source-<version> (git apply --check)
    and is checkpatch --strict clean, and its cover letter (0000-, neither
    applied nor checkpatch'ed) names every patch (a few seconds, once the
@@ -57,8 +64,8 @@ import time
 from pathlib import Path
 
 from . import (expect, guest, guestfiles, host, initramfs, kbuild, kernel, lava, package,
-               png, qemu_build, qemuuser, report, results, rootimage, session, shards,
-               sidroot, state_edits, suite, upstream)
+               png, hostile, qemu_build, qemuuser, report, results, rootimage, session,
+               shards, sidroot, state_edits, suite, upstream)
 from .cache import REPO, say
 from .errors import SetupError
 from .filters import INSTALLED_TESTS, all_tests, project_tests, resolve_filters
@@ -504,6 +511,32 @@ def saved_state_command(env, kern, machine, workdir):
         vm.close()
 
 
+# vmwgfx's render node as an unprivileged user: its known results are the
+# stdu machine's.
+BAD_INPUT = "vmw_surface_bad_input"
+BAD_INPUT_EXPECTATIONS = "debian-6.12-stdu"
+
+
+def step_hostile_guest(check):
+    place = check.run_dir / "hostile"
+    place.mkdir()
+    outcome = check.env.run(check.kern, place, [BAD_INPUT, *hostile.filters()],
+                            extra_tests=hostile.HOSTILE_TESTS, machine=HOSTILE_MACHINE)
+    print(report.summary(outcome))
+    tests = report.load_results(outcome)
+    check.expect_results(tests, hostile.expected(), "hostile root: ")
+    mine = {name: entry for name, entry in tests.items()
+            if name.startswith(f"igt@{BAD_INPUT}@")}
+    verdict = expect.compare(mine, expect.load(expect.path_for(BAD_INPUT_EXPECTATIONS)))
+    check.tally.check(len(results.leaves(mine)) >= 30 and verdict.ok,
+                      f"hostile user: {len(results.leaves(mine))} results of {BAD_INPUT}, "
+                      f"each as expectations/{BAD_INPUT_EXPECTATIONS}.txt says")
+    reports = [log for log in sorted(place.glob("logs/*/*.qemu.log"))
+               if guest.SANITIZER.search(log.read_text(errors="replace"))]
+    check.tally.check(not reports, "no sanitizer report in QEMU's logs"
+                      + (f": {', '.join(map(str, reports))}" if reports else ""))
+
+
 def step_hostile_states(check):
     workdir = check.run_dir / "state-edits"
     workdir.mkdir()
@@ -613,6 +646,8 @@ STEPS = [
     ("shards: the integration's subtests in 3 shards, merged", step_shards),
     ("stdu: vmwgfx on vmware-svga with guest-backed objects", step_stdu),
     (f"integration: a kernel that stalls ({STALL_KERNEL}, beside the others)", step_stall),
+    ("hostile guest: vmwgfx's bad input and the raw device, QEMU with sanitizers",
+     step_hostile_guest),
     ("hostile states: edited saved states refused by -incoming", step_hostile_states),
     ("side by side: two ./xprime run at once, kernels of one name", step_side_by_side),
     ("escape: a guest's root against the host, through the results share", step_escape),
