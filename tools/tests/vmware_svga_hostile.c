@@ -1833,8 +1833,12 @@ static void fuzz_image(uint64_t *s, uint32_t *w)
 static uint32_t fuzz_command(uint64_t *s)
 {
 	static const uint32_t formats[] = { 1, 2, 3, 4, 11, 37, 68, 141, 0, 255 };
-	static const uint32_t legacy[] = {
-		CMD_UPDATE, CMD_RECT_FILL, CMD_RECT_COPY, CMD_INVALID, 4, 99,
+	static const struct {
+		uint32_t id;
+		int args;	/* -1: unknown, any noise after it */
+	} legacy[] = {
+		{ CMD_UPDATE, 4 }, { CMD_RECT_FILL, 5 }, { CMD_RECT_COPY, 6 },
+		{ CMD_INVALID, 0 }, { 4, -1 }, { 99, -1 },
 	};
 	uint32_t w[64], id, words, i, boxes;
 
@@ -1962,9 +1966,14 @@ static uint32_t fuzz_command(uint64_t *s)
 		words = 6;
 		break;
 	case 21:
-		/* A legacy or unknown command with noise after it */
-		w[0] = fuzz_pick(s, legacy, ARRAY_SIZE(legacy));
-		words = fuzz_next(s) % 8;
+		/*
+		 * A legacy command with its arguments, or an unknown one with
+		 * noise after it (which the device drops with it). A legacy
+		 * command cut short would wait for the rest, as it must.
+		 */
+		i = fuzz_next(s) % ARRAY_SIZE(legacy);
+		w[0] = legacy[i].id;
+		words = legacy[i].args < 0 ? fuzz_next(s) % 8 : legacy[i].args;
 		fifo_put(w, words + 1);
 		return w[0];
 	default:
