@@ -153,6 +153,19 @@ class QemuHardeningTest(unittest.TestCase):
             self.assertEqual(done.stdout.strip(), "1")
             self.assertEqual(out.stat().st_size, 4096)
 
+    def test_the_blob_machine_starts_above_its_ram_then_is_lowered(self):
+        self.assertEqual(guest.start_cap(MACHINES["plain"]), guest.FILE_CAP)
+        self.assertEqual(guest.start_cap(MACHINES["blob"]), MACHINES["blob"].memory << 20)
+        with tempfile.TemporaryDirectory() as tmp, \
+                mock.patch.object(guest, "FILE_CAP", 4096):
+            out = Path(tmp) / "flood"
+            proc = subprocess.Popen(["sh", "-c", f"read x; head -c 10000 /dev/zero > {out}"],
+                                    stdin=subprocess.PIPE,
+                                    preexec_fn=lambda: guest._qemu_limits(1 << 20))
+            guest.lower_cap(proc.pid)
+            proc.communicate(b"go\n")
+            self.assertEqual(out.stat().st_size, 4096)
+
     def test_the_uid_of_a_process(self):
         uid, seccomp = guest.process_status(os.getpid())
         self.assertEqual(uid, os.getuid())

@@ -434,10 +434,27 @@ RUN_DIR_CAP = 2 << 30
 RUN_DIR_EVERY = 2.0
 
 
-def _qemu_limits():
+def start_cap(machine):
+    """QEMU's file-size cap at its start: FILE_CAP, or for the blob machine
+    its RAM's size, since QEMU sizes the RAM's memfd with ftruncate(),
+    which the cap counts. Lowered to FILE_CAP once QEMU is up (lower_cap()),
+    before the guest can mount a share."""
+    return max(FILE_CAP, machine.memory << 20) if machine.blob else FILE_CAP
+
+
+def _qemu_limits(cap=None):
     """In QEMU's process before exec: the file-size cap, SIGXFSZ ignored."""
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_CAP, FILE_CAP))
+    cap = FILE_CAP if cap is None else cap
+    resource.setrlimit(resource.RLIMIT_FSIZE, (cap, cap))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def lower_cap(pid):
+    """QEMU's file-size cap (process @pid) lowered to FILE_CAP."""
+    try:
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (FILE_CAP, FILE_CAP))
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def share_args(share):
@@ -605,7 +622,7 @@ class Attempt:
         self.start_time = self.last_change = time.monotonic()
         self.last_sizes, self.last_mark = None, None
         self.last_audit, self.flooded, self.qemu_uid, self.qemu_seccomp = 0.0, "", None, None
-        self.writable, self.before = [], []
+        self.writable, self.before, self.cap = [], [], FILE_CAP
 
     def run(self):
         """Start QEMU and watch it to its end."""
@@ -642,6 +659,7 @@ class Attempt:
         extra = spec.qemu.env() if hasattr(spec.qemu, "env") else {}
         if extra:
             env = {**(env if env is not None else os.environ), **extra}
+        self.cap = start_cap(spec.machine)
         try:
             cmd = qemu_command(spec.qemu, spec.machine, spec.kernel, spec.initrd, spec.shares,
                                console, self.qmp, CMDLINE, spec.host, spec.root_image,
@@ -656,7 +674,8 @@ class Attempt:
                 self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
                                              stderr=subprocess.STDOUT, start_new_session=True,
                                              env=env, pass_fds=[state] if self.restoring
-                                             else (), preexec_fn=_qemu_limits)
+                                             else (),
+                                             preexec_fn=lambda: _qemu_limits(self.cap))
         finally:
             if state is not None:
                 os.close(state)
@@ -676,6 +695,10 @@ class Attempt:
                 return False
             return True
         self.timing.setdefault("ready", self.since_start())
+        if self.cap > FILE_CAP:
+            # QEMU's memfd is sized; no share is mounted before "go".
+            lower_cap(self.proc.pid)
+            self.cap = FILE_CAP
         if self.qemu_uid is None:
             # By now QEMU runs the guest: -runas has dropped root.
             self.qemu_uid, self.qemu_seccomp = process_status(self.proc.pid)
