@@ -26,9 +26,6 @@
 #define VMWGFX_CAP_GBOBJECTS		(1u << 27)	/* SVGA_CAP_GBOBJECTS */
 #define VMWGFX_INVALID_ID		0xffffffffu	/* SVGA3D_INVALID_ID */
 #define VMWGFX_FORMAT_XRGB8888		1		/* SVGA3D_X8R8G8B8 */
-#define VMWGFX_CMD_SURFACE_COPY		1042		/* SVGA_3D_CMD_* */
-#define VMWGFX_CMD_UPDATE_GB_SURFACE	1102
-#define VMWGFX_CMD_READBACK_GB_SURFACE	1104
 
 /* Longest the device copies take, in microseconds. */
 #define VMWGFX_COPY_TIMEOUT_US		(10 * 1000 * 1000)
@@ -101,29 +98,33 @@ bool igt_vmwgfx_has_gb_surfaces(int fd)
 }
 
 /**
- * __igt_vmwgfx_surface_create:
+ * __igt_vmwgfx_surface_create_flags:
  * @fd: a vmwgfx DRM fd
- * @width: pixels a row
- * @height: rows
+ * @width: pixels a row, any value (vmwgfx and the device are to check it)
+ * @height: rows, any value
  * @buffer: the buffer to back the surface with (a GEM handle of @fd, an
  *	imported one too), or 0 for a new buffer made with it
+ * @flags: drm_vmw_surface_flag_* besides create_buffer (scanout, say)
  * @srf: the surface made
  *
  * Makes an XRGB8888 guest-backed surface (DRM_VMW_GB_SURFACE_CREATE): the
  * device reads it from and writes it to @buffer's pages, rows of @width * 4
  * bytes from its start, through the page table vmwgfx builds of them.
  *
- * Returns: 0, or -errno: vmwgfx refuses dumb buffers as backing (EINVAL).
+ * Returns: 0, or -errno: vmwgfx refuses dumb buffers as backing (EINVAL),
+ * and buffers smaller than it computes the surface to need (EINVAL).
  */
-int __igt_vmwgfx_surface_create(int fd, uint32_t width, uint32_t height,
-				uint32_t buffer, struct igt_vmwgfx_surface *srf)
+int __igt_vmwgfx_surface_create_flags(int fd, uint32_t width, uint32_t height,
+				      uint32_t buffer, uint32_t flags,
+				      struct igt_vmwgfx_surface *srf)
 {
 	union drm_vmw_gb_surface_create_arg arg = {
 		.req = {
 			.format = VMWGFX_FORMAT_XRGB8888,
 			.mip_levels = 1,
 			.buffer_handle = buffer ?: VMWGFX_INVALID_ID,
-			.drm_surface_flags = buffer ? 0 : drm_vmw_surface_flag_create_buffer,
+			.drm_surface_flags = flags |
+				(buffer ? 0 : drm_vmw_surface_flag_create_buffer),
 			.base_size = { .width = width, .height = height, .depth = 1 },
 		},
 	};
@@ -138,6 +139,24 @@ int __igt_vmwgfx_surface_create(int fd, uint32_t width, uint32_t height,
 	srf->width = width;
 	srf->height = height;
 	return 0;
+}
+
+/**
+ * __igt_vmwgfx_surface_create:
+ * @fd: a vmwgfx DRM fd
+ * @width: pixels a row
+ * @height: rows
+ * @buffer: the buffer to back the surface with, or 0 for a new one
+ * @srf: the surface made
+ *
+ * __igt_vmwgfx_surface_create_flags() without further flags.
+ *
+ * Returns: 0, or -errno.
+ */
+int __igt_vmwgfx_surface_create(int fd, uint32_t width, uint32_t height,
+				uint32_t buffer, struct igt_vmwgfx_surface *srf)
+{
+	return __igt_vmwgfx_surface_create_flags(fd, width, height, buffer, 0, srf);
 }
 
 /**
@@ -216,50 +235,171 @@ void igt_vmwgfx_surface_unmap(const struct igt_vmwgfx_surface *srf, void *ptr)
 	munmap(ptr, surface_bytes(srf));
 }
 
-/* SVGA3D commands: a header (id, bytes that follow) and 32-bit words. */
-struct vmwgfx_cmds {
-	uint32_t words[64];
-	uint32_t len;
-};
-
-static void vmwgfx_cmd(struct vmwgfx_cmds *c, uint32_t id, const uint32_t *body,
-		       uint32_t words)
+/**
+ * igt_vmwgfx_cmd_sized:
+ * @c: the command buffer
+ * @id: an SVGA3D command id
+ * @size: the bytes its header says follow (any value: a short body too)
+ * @body: @size bytes of body
+ *
+ * Appends a command whose header claims @size bytes, and those bytes: the
+ * next command starts right after them, on any byte.
+ */
+void igt_vmwgfx_cmd_sized(struct igt_vmwgfx_cmds *c, uint32_t id, uint32_t size,
+			  const void *body)
 {
-	igt_assert(c->len + 2 + words <= ARRAY_SIZE(c->words));
-	c->words[c->len++] = id;
-	c->words[c->len++] = words * 4;
-	memcpy(&c->words[c->len], body, words * 4);
-	c->len += words;
+	uint8_t *at = (uint8_t *)c->words + c->size;
+	const uint32_t header[2] = { id, size };
+
+	igt_assert(c->size + sizeof(header) + size <= sizeof(c->words));
+	memcpy(at, header, sizeof(header));
+	memcpy(at + sizeof(header), body, size);
+	c->size += sizeof(header) + size;
 }
 
-/* Submits @c with DRM_VMW_EXECBUF and waits until the device has run it. */
-static int vmwgfx_submit(int fd, const struct vmwgfx_cmds *c)
+/**
+ * igt_vmwgfx_cmd:
+ * @c: the command buffer
+ * @id: an SVGA3D command id
+ * @body: its body
+ * @words: 32-bit words of @body
+ *
+ * Appends a command with its whole body.
+ */
+void igt_vmwgfx_cmd(struct igt_vmwgfx_cmds *c, uint32_t id, const uint32_t *body,
+		    uint32_t words)
+{
+	igt_vmwgfx_cmd_sized(c, id, words * 4, body);
+}
+
+/**
+ * __igt_vmwgfx_execbuf:
+ * @fd: a vmwgfx DRM fd
+ * @c: the commands, submitted as they are (vmwgfx's command checker sees
+ *	them first)
+ * @fence: the fence that signals once the device has run them
+ *
+ * DRM_VMW_EXECBUF of @c, without a context, asking for a fence.
+ *
+ * Returns: 0, or -errno of the ioctl (the checker's refusal), or the
+ * fence's error (the commands were sent).
+ */
+int __igt_vmwgfx_execbuf(int fd, const struct igt_vmwgfx_cmds *c, uint32_t *fence)
 {
 	struct drm_vmw_fence_rep rep = { .error = -EINVAL };
 	struct drm_vmw_execbuf_arg arg = {
 		.commands = to_user_pointer(c->words),
-		.command_size = c->len * 4,
+		.command_size = c->size,
 		.fence_rep = to_user_pointer(&rep),
 		.version = DRM_VMW_EXECBUF_VERSION,
 		.context_handle = VMWGFX_INVALID_ID,
 		.imported_fence_fd = -1,
 	};
-	struct drm_vmw_fence_wait_arg wait = {
-		.timeout_us = VMWGFX_COPY_TIMEOUT_US,
-		.flags = DRM_VMW_FENCE_FLAG_EXEC,
-	};
-	struct drm_vmw_fence_arg unref = {};
-	int ret;
 
 	if (drmCommandWrite(fd, DRM_VMW_EXECBUF, &arg, sizeof(arg)))
 		return -errno;
 	if (rep.error)
 		return rep.error;
-	wait.handle = rep.handle;
-	unref.handle = rep.handle;
-	ret = drmCommandWriteRead(fd, DRM_VMW_FENCE_WAIT, &wait, sizeof(wait)) ? -errno : 0;
+	*fence = rep.handle;
+	return 0;
+}
+
+/**
+ * __igt_vmwgfx_fence_wait:
+ * @fd: a vmwgfx DRM fd
+ * @fence: a fence of __igt_vmwgfx_execbuf()
+ * @timeout_us: how long to wait at most
+ *
+ * DRM_VMW_FENCE_WAIT for the device's progress past @fence.
+ *
+ * Returns: 0 signalled, -EBUSY not within @timeout_us, or another -errno.
+ */
+int __igt_vmwgfx_fence_wait(int fd, uint32_t fence, uint64_t timeout_us)
+{
+	struct drm_vmw_fence_wait_arg wait = {
+		.handle = fence,
+		.timeout_us = timeout_us,
+		.flags = DRM_VMW_FENCE_FLAG_EXEC,
+	};
+
+	return drmCommandWriteRead(fd, DRM_VMW_FENCE_WAIT, &wait, sizeof(wait)) ? -errno : 0;
+}
+
+/**
+ * igt_vmwgfx_fence_unref:
+ * @fd: a vmwgfx DRM fd
+ * @fence: a fence of __igt_vmwgfx_execbuf()
+ *
+ * Drops the fence's handle.
+ */
+void igt_vmwgfx_fence_unref(int fd, uint32_t fence)
+{
+	struct drm_vmw_fence_arg unref = { .handle = fence };
+
 	drmCommandWrite(fd, DRM_VMW_FENCE_UNREF, &unref, sizeof(unref));
+}
+
+/**
+ * __igt_vmwgfx_submit:
+ * @fd: a vmwgfx DRM fd
+ * @c: the commands
+ * @timeout_us: how long the device may take
+ *
+ * __igt_vmwgfx_execbuf(), then waits for its fence.
+ *
+ * Returns: 0, or -errno of the execbuf, or of the wait (EBUSY: the fence
+ * did not signal within @timeout_us).
+ */
+int __igt_vmwgfx_submit(int fd, const struct igt_vmwgfx_cmds *c, uint64_t timeout_us)
+{
+	uint32_t fence;
+	int ret;
+
+	ret = __igt_vmwgfx_execbuf(fd, c, &fence);
+	if (ret)
+		return ret;
+	ret = __igt_vmwgfx_fence_wait(fd, fence, timeout_us);
+	igt_vmwgfx_fence_unref(fd, fence);
 	return ret;
+}
+
+/**
+ * __igt_vmwgfx_bo_create:
+ * @fd: a vmwgfx DRM fd
+ * @size: bytes
+ * @handle: the buffer's GEM handle
+ *
+ * A vmwgfx buffer that may back surfaces (DRM_VMW_ALLOC_DMABUF), unlike a
+ * dumb buffer.
+ *
+ * Returns: 0, or -errno.
+ */
+int __igt_vmwgfx_bo_create(int fd, uint32_t size, uint32_t *handle)
+{
+	union drm_vmw_alloc_dmabuf_arg arg = { .req = { .size = size } };
+
+	if (drmCommandWriteRead(fd, DRM_VMW_ALLOC_DMABUF, &arg, sizeof(arg)))
+		return -errno;
+	*handle = arg.rep.handle;
+	return 0;
+}
+
+/**
+ * igt_vmwgfx_bo_create:
+ * @fd: a vmwgfx DRM fd
+ * @size: bytes
+ *
+ * __igt_vmwgfx_bo_create(), asserting that it works.
+ *
+ * Returns: the buffer's GEM handle (gem_close() it).
+ */
+uint32_t igt_vmwgfx_bo_create(int fd, uint32_t size)
+{
+	uint32_t handle = 0;
+	int ret = __igt_vmwgfx_bo_create(fd, size, &handle);
+
+	igt_assert_f(ret == 0, "ALLOC_DMABUF of %u bytes: %s\n", size, igt_errno_name(-ret));
+	return handle;
 }
 
 /**
@@ -288,14 +428,14 @@ int __igt_vmwgfx_surface_copy(int fd, const struct igt_vmwgfx_surface *dst,
 		dst->handle, 0, 0,
 		dst_x, dst_y, 0, rect->w, rect->h, 1, rect->x, rect->y, 0,
 	};
-	struct vmwgfx_cmds c = {};
+	struct igt_vmwgfx_cmds c = {};
 
-	vmwgfx_cmd(&c, VMWGFX_CMD_UPDATE_GB_SURFACE, &src->handle, 1);
+	igt_vmwgfx_cmd(&c, IGT_VMWGFX_CMD_UPDATE_GB_SURFACE, &src->handle, 1);
 	if (dst != src)
-		vmwgfx_cmd(&c, VMWGFX_CMD_UPDATE_GB_SURFACE, &dst->handle, 1);
-	vmwgfx_cmd(&c, VMWGFX_CMD_SURFACE_COPY, copy, ARRAY_SIZE(copy));
-	vmwgfx_cmd(&c, VMWGFX_CMD_READBACK_GB_SURFACE, &dst->handle, 1);
-	return vmwgfx_submit(fd, &c);
+		igt_vmwgfx_cmd(&c, IGT_VMWGFX_CMD_UPDATE_GB_SURFACE, &dst->handle, 1);
+	igt_vmwgfx_cmd(&c, IGT_VMWGFX_CMD_SURFACE_COPY, copy, ARRAY_SIZE(copy));
+	igt_vmwgfx_cmd(&c, IGT_VMWGFX_CMD_READBACK_GB_SURFACE, &dst->handle, 1);
+	return __igt_vmwgfx_submit(fd, &c, VMWGFX_COPY_TIMEOUT_US);
 }
 
 /**

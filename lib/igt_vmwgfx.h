@@ -49,4 +49,33 @@ void igt_vmwgfx_surface_copy(int fd, const struct igt_vmwgfx_surface *dst,
 			     const struct igt_vmwgfx_surface *src,
 			     const struct igt_vmwgfx_rect *rect);
 
+/* SVGA3D commands user space sends (svga3d_cmd.h), under names of our own. */
+#define IGT_VMWGFX_CMD_SURFACE_COPY			1042
+#define IGT_VMWGFX_CMD_UPDATE_GB_IMAGE			1101
+#define IGT_VMWGFX_CMD_UPDATE_GB_SURFACE		1102
+#define IGT_VMWGFX_CMD_READBACK_GB_IMAGE		1103
+#define IGT_VMWGFX_CMD_READBACK_GB_SURFACE		1104
+#define IGT_VMWGFX_CMD_NOP				1119
+#define IGT_VMWGFX_CMD_READBACK_GB_IMAGE_PARTIAL	1128
+
+/* A command buffer: headers (id, bytes that follow) and their bodies. */
+struct igt_vmwgfx_cmds {
+	uint32_t words[128];
+	uint32_t size;		/* bytes to submit */
+};
+
+void igt_vmwgfx_cmd(struct igt_vmwgfx_cmds *c, uint32_t id, const uint32_t *body,
+		    uint32_t words);
+void igt_vmwgfx_cmd_sized(struct igt_vmwgfx_cmds *c, uint32_t id, uint32_t size,
+			  const void *body);
+int __igt_vmwgfx_execbuf(int fd, const struct igt_vmwgfx_cmds *c, uint32_t *fence);
+int __igt_vmwgfx_fence_wait(int fd, uint32_t fence, uint64_t timeout_us);
+void igt_vmwgfx_fence_unref(int fd, uint32_t fence);
+int __igt_vmwgfx_submit(int fd, const struct igt_vmwgfx_cmds *c, uint64_t timeout_us);
+int __igt_vmwgfx_bo_create(int fd, uint32_t size, uint32_t *handle);
+uint32_t igt_vmwgfx_bo_create(int fd, uint32_t size);
+int __igt_vmwgfx_surface_create_flags(int fd, uint32_t width, uint32_t height,
+				      uint32_t buffer, uint32_t flags,
+				      struct igt_vmwgfx_surface *srf);
+
 #endif /* IGT_VMWGFX_H */

@@ -16,7 +16,7 @@ def documented():
 
 def declared():
     """The igt_subtest() names of the binary, in order."""
-    return re.findall(r'igt_subtest\("([^"]+)"\)', SOURCE.read_text())
+    return re.findall(r'igt_subtest(?:_with_dynamic)?\("([^"]+)"\)', SOURCE.read_text())
 
 
 class TestHostile(unittest.TestCase):
@@ -29,6 +29,8 @@ class TestHostile(unittest.TestCase):
         self.assertEqual(len(hostile.filters()), len(hostile.SUBTESTS))
         self.assertEqual(set(hostile.expected().values()), {"pass"})
         self.assertIn("igt@vmware_svga_hostile@work-cond-bind", hostile.expected())
+        self.assertIn("igt@vmware_svga_hostile@random-commands@seed-4", hostile.expected())
+        self.assertNotIn("igt@vmware_svga_hostile@random-commands", hostile.expected())
 
     def test_run_device_runs_the_binary_on_the_machine(self):
         calls = []

@@ -67,6 +67,15 @@ diff --git a/a.c b/a.c
 """
 
 
+def cover_letter(count, subjects):
+    """A cover letter as git format-patch writes one: a shortlog of
+    @subjects, wrapped as git wraps them."""
+    shortlog = "".join(f"  {s}\n" for s in subjects)
+    return (f"From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+            f"Subject: [PATCH 0/{count}] a: fixes\n\nThe letter.\n\n"
+            f"Someone ({len(subjects)}):\n{shortlog}\n a.c | 2 +-\n")
+
+
 class TestFixedSource(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -81,6 +90,8 @@ class TestFixedSource(unittest.TestCase):
         self.series = root / "fixes" / "6.12"
         self.series.mkdir(parents=True)
         (self.series / "0001-a-fix.patch").write_text(PATCH)
+        self.cover = self.series / kbuild.COVER_LETTER
+        self.cover.write_text(cover_letter(1, ["a: fix"]))
         self.cache = root / "cache"
         self.cache.mkdir()
         patches = [mock.patch.object(kbuild, "FIXES", self.series.parent),
@@ -106,6 +117,7 @@ class TestFixedSource(unittest.TestCase):
 
     def test_check_series(self):
         self.assertEqual(kbuild.check_series("6.12"), [])
+        self.cover.write_text(cover_letter(2, ["a: fix"]))
         (self.series / "0002-bad.patch").write_text(PATCH)
         problems = kbuild.check_series("6.12")
         # The second patch does not apply after the first, and checkpatch
@@ -114,6 +126,46 @@ class TestFixedSource(unittest.TestCase):
         self.assertIn("git apply --check", problems[0])
         self.assertIn("checkpatch 0002-bad.patch:\nERROR: bad", problems[1])
         self.assertEqual((self.source / "a.c").read_text(), "int a = 0;\n")
+
+    def test_cover_letter_is_not_a_patch_of_the_series(self):
+        # It has no diff: git apply would refuse it, and checkpatch has
+        # nothing to check in it.
+        self.assertEqual([p.name for p in kbuild.fix_series("6.12")], ["0001-a-fix.patch"])
+        fixed = kbuild.fixed_source(self.source, "6.12", kbuild.fix_series("6.12"))
+        self.assertEqual((fixed / "a.c").read_text(), "int a = 1;\n")
+
+    def test_cover_letter_names_every_patch(self):
+        series = kbuild.fix_series("6.12")
+        two = PATCH.replace("Subject: [PATCH] a: fix",
+                            "Subject: [PATCH 2/2] a: the second fix, with a subject long\n"
+                            " enough to be folded")
+        (self.series / "0002-b.patch").write_text(two)
+        series = kbuild.fix_series("6.12")
+        # Named (the second wrapped in the shortlog, as git wraps it).
+        self.cover.write_text(cover_letter(2, ["a: fix", "a: the second fix, with a subject "
+                                               "long\n    enough to be folded"]))
+        self.assertEqual(kbuild.cover_letter_problems(self.cover, series), [])
+        # One left out of the shortlog.
+        self.cover.write_text(cover_letter(2, ["a: fix"]))
+        problems = kbuild.cover_letter_problems(self.cover, series)
+        self.assertEqual(len(problems), 1)
+        self.assertIn("does not name 0002-b.patch (a: the second fix, with a subject long "
+                      "enough to be folded)", problems[0])
+        # The letter of a series of another length.
+        self.cover.write_text(cover_letter(3, ["a: fix", "a: the second fix, with a subject "
+                                               "long enough to be folded"]))
+        self.assertIn("is not [PATCH 0/2]",
+                      kbuild.cover_letter_problems(self.cover, series)[0])
+        # None at all, and check_series says so.
+        self.cover.unlink()
+        self.assertIn("no cover letter 0000-cover-letter.patch",
+                      kbuild.cover_letter_problems(self.cover, series)[0])
+        self.assertIn("no cover letter", kbuild.check_series("6.12")[0])
+
+    def test_patch_subject(self):
+        self.assertEqual(kbuild.patch_subject("From x\nSubject: [PATCH 3/7] drm/x: Do\n"
+                                              " the thing\n\nbody\n"), "drm/x: Do the thing")
+        self.assertEqual(kbuild.patch_subject("no header\n"), "")
 
     def test_fixed_names_are_known_and_need_a_series(self):
         self.assertIn("6.12-fixed", kbuild.TWIN_NAMES)

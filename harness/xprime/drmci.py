@@ -13,7 +13,7 @@ import json
 import re
 from pathlib import Path
 
-from . import expect
+from . import expect, guestfiles
 from .cache import say
 from .errors import UsageError
 from .results import config_dirs, leaves, repeat_dirs, results_in
@@ -157,7 +157,7 @@ def export_run(run_dir, name, out):
         # Every repeat of `--repeat N` (repeat-K/CONFIG), or the one run.
         places = [p / config.name for p in repeat_dirs(run_dir)]
         runs = [results_in(p) for p in places if (p / "results.json").exists()]
-        uname = json.loads((config / "results.json").read_text()).get("uname", "").split()
+        uname = guestfiles.load_json(config / "results.json").get("uname", "").split()
         header = [f"Expected results of xprime's {config.name} configuration "
                   f"(expectations/{config.name}.txt),",
                   f"as {len(runs)} run{'s' if len(runs) > 1 else ''} showed them: "

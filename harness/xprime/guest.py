@@ -14,13 +14,16 @@ import itertools
 import json
 import os
 import re
-import shlex
+import resource
 import signal
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import guestfiles, qemuuser
 
 
 # A CPU that spins: the soft-lockup watchdog's report, or RCU's, by the CPU
@@ -76,7 +79,9 @@ class Share:
 @dataclass
 class BootResult:
     console: Path
-    ending: str                     # tests-done | poweroff | panic | watchdog | qemu-failed
+    # tests-done | poweroff | panic | watchdog | flood (the guest wrote past
+    # a cap) | qemu-failed
+    ending: str
     seconds: float
     oops: str = ""                  # the first oops/panic excerpt, if any
     task: str = ""                  # the task the report names (Comm:), if any
@@ -89,6 +94,8 @@ class BootResult:
     # again), "saved", "go", "end".
     timing: dict = field(default_factory=dict)
     restored: bool = False          # started from a Snapshot
+    qemu_uid: int | None = None     # QEMU's uid once the guest ran (0 if any of its uids is)
+    qemu_seccomp: int | None = None  # its seccomp mode then (2: a filter)
 
 
 @dataclass
@@ -254,7 +261,8 @@ class HostChannel:
         device = request.group(1)
         self.count += 1
         name = f"screendump-{self.count}-{device}.ppm"
-        self.dump_dir.mkdir(parents=True, exist_ok=True)
+        # QEMU writes it there, as qemuuser.USER.
+        qemuuser.give(self.dump_dir)
         try:
             qmp_execute(self.qmp, "screendump",
                         {"filename": str(self.dump_dir / name), "device": device})
@@ -287,10 +295,16 @@ class Qmp:
         json.loads(self.stream.readline())   # the greeting
         self.call("qmp_capabilities")
 
-    def call(self, execute, arguments=None):
+    def call(self, execute, arguments=None, fd=None):
+        """@execute's return value; with @fd, the descriptor is passed along
+        (SCM_RIGHTS), as QMP's getfd takes it."""
         message = {"execute": execute} | ({"arguments": arguments} if arguments else {})
-        self.stream.write(json.dumps(message).encode() + b"\n")
-        self.stream.flush()
+        data = json.dumps(message).encode() + b"\n"
+        if fd is None:
+            self.stream.write(data)
+            self.stream.flush()
+        else:
+            socket.send_fds(self.sock, [data], [fd])
         while True:
             line = self.stream.readline()
             if not line:
@@ -321,7 +335,12 @@ def qmp_execute(path, command, arguments=None):
 def save_state(qmp_path, snapshot, said, timeout=120):
     """Save the stopped guest's state into @snapshot (QMP migrate to a file),
     with what its boot @said at "ready" (_ready_said()), then let it run on.
-    Returns None, or why it could not be saved."""
+    Returns None, or why it could not be saved.
+
+    QEMU runs as qemuuser.USER under seccomp (no exec): it writes the state
+    into a pipe it is handed over QMP (getfd), and the harness copies the
+    pipe into the cache, where QEMU has no access and which its file-size
+    cap (FILE_CAP) does not bound."""
     # Runs of several checkouts may save the same state at once.
     partial = snapshot.path.with_name(f"{snapshot.path.name}.{os.getpid()}.partial")
     snapshot.path.parent.mkdir(parents=True, exist_ok=True)
@@ -331,18 +350,7 @@ def save_state(qmp_path, snapshot, said, timeout=120):
             try:
                 # The default cap (32 MiB/s) would make this take seconds.
                 qmp.call("migrate-set-parameters", {"max-bandwidth": 1 << 40})
-                qmp.call("migrate", {"uri": "exec:cat > " + shlex.quote(str(partial))})
-                deadline = time.monotonic() + timeout
-                while True:
-                    status = qmp.call("query-migrate").get("status")
-                    if status == "completed":
-                        snapshot.drivers_file.write_text(
-                            "".join(f"{k}: {v}\n" for k, v in said.items()))
-                        partial.rename(snapshot.path)
-                        return None
-                    if status in ("failed", "cancelled") or time.monotonic() > deadline:
-                        return f"migration {status}"
-                    time.sleep(0.02)
+                return _migrate_to(qmp, partial, snapshot, said, timeout)
             finally:
                 qmp.call("cont")
     except (OSError, ValueError, QmpError) as err:
@@ -351,10 +359,102 @@ def save_state(qmp_path, snapshot, said, timeout=120):
         partial.unlink(missing_ok=True)
 
 
+def _migrate_to(qmp, partial, snapshot, said, timeout):
+    """The migration into @partial through a pipe, then renamed to @snapshot."""
+    read_end, write_end = os.pipe()
+    with open(partial, "wb") as out:
+        # Owns @read_end from here: it ends at the pipe's end, which comes
+        # when QEMU closes the write end (the migration done, or QEMU gone).
+        copier = _Copier(read_end, out)
+        try:
+            qmp.call("getfd", {"fdname": "xprime-state"}, fd=write_end)
+        finally:
+            os.close(write_end)
+        try:
+            qmp.call("migrate", {"uri": "fd:xprime-state"})
+        except QmpError:
+            qmp.call("closefd", {"fdname": "xprime-state"})
+            raise
+        deadline = time.monotonic() + timeout
+        while True:
+            status = qmp.call("query-migrate").get("status")
+            if status == "completed":
+                break
+            if status in ("failed", "cancelled") or time.monotonic() > deadline:
+                return f"migration {status}"
+            time.sleep(0.02)
+        copier.join(max(1.0, deadline - time.monotonic()))
+        if copier.is_alive() or copier.error:
+            return f"copying the state: {copier.error or 'the pipe did not end'}"
+    snapshot.drivers_file.write_text("".join(f"{k}: {v}\n" for k, v in said.items()))
+    partial.rename(snapshot.path)
+    return None
+
+
+class _Copier(threading.Thread):
+    """A pipe's read end @fd copied into the file @out until the pipe ends;
+    @fd closed then."""
+
+    def __init__(self, fd, out):
+        super().__init__(daemon=True)
+        self.fd, self.out, self.error = fd, out, None
+        self.start()
+
+    def run(self):
+        try:
+            while True:
+                chunk = os.read(self.fd, 1 << 20)
+                if not chunk:
+                    break
+                self.out.write(chunk)
+            self.out.flush()
+        except (OSError, ValueError) as err:
+            self.error = err
+        finally:
+            os.close(self.fd)
+
+
+# QEMU's seccomp filter: no obsolete system calls, no fork or exec, no
+# changes of scheduling or CPU affinity. elevateprivileges stays allowed:
+# the filter is installed at start-up, before -runas drops root
+# (os_setup_post), and its deny (and children) sets trap setgid()/setuid(),
+# which -runas itself calls. Once QEMU runs as qemuuser.USER it has no
+# capability left to get root back.
+SANDBOX = "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny"
+# The largest file QEMU may write (RLIMIT_FSIZE): the console, its own log,
+# whatever the guest writes through the results share, screendumps. The
+# largest legitimate one is a few MiB (a console, a screendump); the saved
+# state goes through a pipe (save_state). Past it a write fails with EFBIG
+# (SIGXFSZ is ignored), and the harness ends the boot as a flood.
+FILE_CAP = guestfiles.FILE_CAP
+# The most a boot may add to the results share (the run directory); past it
+# the boot ends as a flood.
+RUN_DIR_CAP = 2 << 30
+# Seconds between two looks at the run directory's total.
+RUN_DIR_EVERY = 2.0
+
+
+def _qemu_limits():
+    """In QEMU's process before exec: the file-size cap, SIGXFSZ ignored."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_CAP, FILE_CAP))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def share_args(share):
+    """-fsdev and -device of a 9p @share. Never passthrough: the writable
+    share maps the guest's owners, modes, device nodes and symlinks into
+    xattrs of regular files (mapped-xattr), the read-only ones show the
+    host's files as they are (none)."""
+    model = "mapped-xattr" if share.writable else "none,readonly=on"
+    return ["-fsdev", f"local,id=fs-{share.tag},path={share.path},security_model={model}",
+            "-device", f"virtio-9p-pci,fsdev=fs-{share.tag},mount_tag={share.tag}"]
+
+
 def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, host=None,
                  root_image=None, control=None, incoming=None):
     """QEMU's command line. The serial ports: ttyS0 the console, ttyS1 the
-    host channel, ttyS2 the control port (guest/init waits there for "go")."""
+    host channel, ttyS2 the control port (guest/init waits there for "go").
+    @incoming: the descriptor QEMU reads a saved state from."""
     cmd = [str(qemu.binary), *qemu.data_args(),
            "-accel", "tcg", "-cpu", "max", "-smp", str(machine.cpus),
            "-m", str(machine.memory),
@@ -374,13 +474,11 @@ def qemu_command(qemu, machine, kernel, initrd, shares, console, qmp, cmdline, h
         cmd += ["-drive", f"file={root_image},format=raw,if=none,id=root,readonly=on",
                 "-device", "virtio-blk-pci,drive=root"]
     for share in shares:
-        ro = "" if share.writable else ",readonly=on"
-        cmd += ["-fsdev", f"local,id=fs-{share.tag},path={share.path},"
-                          f"security_model=passthrough{ro}",
-                "-device", f"virtio-9p-pci,fsdev=fs-{share.tag},mount_tag={share.tag}"]
-    if incoming:
-        cmd += ["-incoming", "exec:cat " + shlex.quote(str(incoming))]
-    return cmd
+        cmd += share_args(share)
+    if incoming is not None:
+        # The saved state's file, opened by the harness (Attempt.start).
+        cmd += ["-incoming", f"fd:{incoming}"]
+    return cmd + ["-sandbox", SANDBOX, *qemuuser.runas_args()]
 
 
 # oops=panic: an oops ends the boot at once, before a half-dead kernel can
@@ -506,6 +604,8 @@ class Attempt:
         self.timing, self.notes, self.ending, self.proc = {}, [], None, None
         self.start_time = self.last_change = time.monotonic()
         self.last_sizes, self.last_mark = None, None
+        self.last_audit, self.flooded, self.qemu_uid, self.qemu_seccomp = 0.0, "", None, None
+        self.writable, self.before = [], []
 
     def run(self):
         """Start QEMU and watch it to its end."""
@@ -531,24 +631,35 @@ class Attempt:
         spec, console = self.spec, self.spec.console
         for path in (self.qmp, self.control.path, console):
             path.unlink(missing_ok=True)
+        self.measure_shares()
         if spec.host:
             spec.host.qmp = self.qmp
             console.with_suffix(".host").unlink(missing_ok=True)
-        cmd = qemu_command(spec.qemu, spec.machine, spec.kernel, spec.initrd, spec.shares,
-                           console, self.qmp, CMDLINE, spec.host, spec.root_image,
-                           self.control.path,
-                           spec.snapshot.path if self.restoring else None)
-        console.with_suffix(".cmd").write_text(" ".join(cmd) + "\n")
-        self.start_time = self.last_change = time.monotonic()
-        self.timing["started"] = time.time()
+        # The saved state, opened here: QEMU reads it from the descriptor
+        # and needs no access to the cache (nor an exec, which seccomp denies).
+        state = os.open(spec.snapshot.path, os.O_RDONLY) if self.restoring else None
         env = spec.env
         extra = spec.qemu.env() if hasattr(spec.qemu, "env") else {}
         if extra:
             env = {**(env if env is not None else os.environ), **extra}
-        with open(console.with_suffix(".qemu.log"), "w") as qlog:
-            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
-                                         stderr=subprocess.STDOUT, start_new_session=True,
-                                         env=env)
+        try:
+            cmd = qemu_command(spec.qemu, spec.machine, spec.kernel, spec.initrd, spec.shares,
+                               console, self.qmp, CMDLINE, spec.host, spec.root_image,
+                               self.control.path, state)
+            console.with_suffix(".cmd").write_text(
+                " ".join(cmd) + "\n"
+                + (f"# -incoming fd:{state} is {spec.snapshot.path}\n" if self.restoring
+                   else ""))
+            self.start_time = self.last_change = time.monotonic()
+            self.timing["started"] = time.time()
+            with open(console.with_suffix(".qemu.log"), "w") as qlog:
+                self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=qlog,
+                                             stderr=subprocess.STDOUT, start_new_session=True,
+                                             env=env, pass_fds=[state] if self.restoring
+                                             else (), preexec_fn=_qemu_limits)
+        finally:
+            if state is not None:
+                os.close(state)
 
     def since_start(self):
         return time.monotonic() - self.start_time
@@ -565,10 +676,12 @@ class Attempt:
                 return False
             return True
         self.timing.setdefault("ready", self.since_start())
+        if self.qemu_uid is None:
+            # By now QEMU runs the guest: -runas has dropped root.
+            self.qemu_uid, self.qemu_seccomp = process_status(self.proc.pid)
         snapshot = self.spec.snapshot
         if snapshot is not None and not self.restoring and "saved" not in self.timing:
-            why = save_state(self.qmp, snapshot,
-                             _ready_said(self.spec.console.read_text(errors="replace")))
+            why = save_state(self.qmp, snapshot, _ready_said(read_console(self.spec.console)))
             self.timing["saved"] = self.since_start()
             if saving:
                 saving.close()
@@ -589,7 +702,11 @@ class Attempt:
             self.last_sizes, self.last_change = sizes, now
             self.last_mark = mark if mark is not None else self.last_mark
         panicked = PANIC.search(tail)
-        if (now - self.last_change > spec.stall_timeout
+        flood = self.flood(now)
+        if flood:
+            self.ending, self.flooded = "flood", flood
+            _kill(self.proc)
+        elif (now - self.last_change > spec.stall_timeout
                 or now - self.start_time > spec.max_seconds):
             self.ending = "watchdog"
             _kill(self.proc)
@@ -603,6 +720,35 @@ class Attempt:
             except subprocess.TimeoutExpired:
                 _kill(self.proc)
             self.ending = "panic"
+
+    def flood(self, now=None):
+        """Why the guest wrote too much in this boot, or None: the console at
+        QEMU's cap (FILE_CAP), a file of the results share at it that was
+        not before the boot, or the share grown by over RUN_DIR_CAP (looked
+        at every RUN_DIR_EVERY seconds, and with no @now)."""
+        if _size(self.spec.console) >= FILE_CAP:
+            return f"the console reached {FILE_CAP >> 20} MiB"
+        if now is not None and now - self.last_audit < RUN_DIR_EVERY:
+            return None
+        self.last_audit = now or time.monotonic()
+        for share, (had, capped) in zip(self.writable, self.before):
+            found = guestfiles.audit(share.path)
+            full = sorted(set(found["full"]) - capped)
+            if full:
+                return f"{full[0]} reached {FILE_CAP >> 20} MiB, QEMU's cap on a file"
+            if found["bytes"] - had > RUN_DIR_CAP:
+                return (f"{share.path} grew by {(found['bytes'] - had) >> 20} MiB, over "
+                        f"{RUN_DIR_CAP >> 20} MiB")
+        return None
+
+    def measure_shares(self):
+        """What the writable shares hold before the boot: (bytes, {files at
+        the cap}) each, which flood() compares with."""
+        self.writable = [share for share in self.spec.shares if share.writable]
+        self.before = []
+        for share in self.writable:
+            found = guestfiles.audit(share.path)
+            self.before.append((found["bytes"], set(found["full"])))
 
     def clean_up(self):
         """QEMU ended (also when the harness fails meanwhile), its sockets gone."""
@@ -623,7 +769,7 @@ class Attempt:
     def forget_state(self):
         """The refused state discarded, QEMU's words kept; the note saying so."""
         console = self.spec.console
-        log = console.with_suffix(".qemu.log").read_text(errors="replace").strip()
+        log = read_console(console.with_suffix(".qemu.log")).strip()
         # The boot afresh writes the same files: keep what the refusal left.
         console.with_suffix(".refused.qemu.log").write_text(log + "\n")
         self.spec.snapshot.discard()
@@ -633,10 +779,15 @@ class Attempt:
     def result(self):
         """The BootResult: how the boot ended, what the guest said at ready."""
         spec, console = self.spec, self.spec.console
+        if self.ending != "flood":
+            # What the guest wrote in its last seconds counts too.
+            self.flooded = self.flood() or ""
+            self.ending = "flood" if self.flooded else self.ending
         result = analyse(console, self.ending, self.proc.returncode, self.since_start())
         result.notes = self.notes + result.notes
         result.timing, result.restored = self.timing, self.restoring
-        said = _ready_said(console.read_text(errors="replace") if console.exists() else "")
+        result.qemu_uid, result.qemu_seccomp = self.qemu_uid, self.qemu_seccomp
+        said = _ready_said(read_console(console))
         if self.restoring:
             try:
                 said = _said_file(spec.snapshot.drivers_file.read_text())
@@ -646,14 +797,34 @@ class Attempt:
         result.drivers = [pair.split("=", 1) for pair in drivers.split() if "=" in pair]
         result.display_unit = said.get("vmwgfx", "")
         console.with_suffix(".timing.json").write_text(json.dumps(
-            {"restored": self.restoring, "ending": result.ending, **self.timing},
+            {"restored": self.restoring, "ending": result.ending,
+             "qemu_uid": self.qemu_uid, "qemu_seccomp": self.qemu_seccomp, **self.timing},
             indent=1) + "\n")
+        if result.ending == "flood":
+            result.oops = "\n".join([f"flood: {self.flooded}; the boot was ended", result.oops])
         if result.ending == "watchdog" and not result.oops:
             last = _tail(console, 2048).splitlines()[-8:]
             result.oops = "\n".join([f"hang: no progress for {spec.stall_timeout} s "
                                       f"(or over {spec.max_seconds} s in all); last "
                                       "console lines:", *last])
         return result
+
+
+def process_status(pid):
+    """(uid, seccomp mode) of process @pid from /proc/PID/status: its uid,
+    0 if any of its uids (real, effective, saved, filesystem) is root, and
+    its Seccomp field (2: a filter); (None, None) when it is gone."""
+    uid = mode = None
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("Uid:"):
+                    uid = min(int(field) for field in line.split()[1:5])
+                elif line.startswith("Seccomp:"):
+                    mode = int(line.split()[1])
+    except OSError:
+        pass
+    return uid, mode
 
 
 def _kill(proc):
@@ -690,23 +861,24 @@ def _said_file(text):
 
 
 def _size(path):
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return -1
+    return guestfiles.size(path)
 
 
 def _tail(path, nbytes=8192):
+    return guestfiles.tail(path, nbytes)
+
+
+def read_console(path):
+    """A console (or QEMU's log) as text, "" when missing: never past
+    FILE_CAP (QEMU cannot write more), never through a symlink."""
     try:
-        with open(path, "rb") as f:
-            f.seek(max(0, _size(path) - nbytes))
-            return f.read().decode(errors="replace")
-    except OSError:
+        return guestfiles.read_text(path, FILE_CAP, truncate=True)
+    except FileNotFoundError:
         return ""
 
 
 def analyse(console, ending, returncode, seconds):
-    text = console.read_text(errors="replace") if console.exists() else ""
+    text = read_console(console)
     # Each line without its kernel timestamp, and the timestamp beside it
     # (None for the lines without one).
     lines, stamps = [], []
@@ -740,7 +912,7 @@ def analyse(console, ending, returncode, seconds):
             if result.culprit is not None:
                 result.ending = "qemu-crash"
                 result.oops = device_report(console.with_suffix(".qemu.log"), returncode)
-    if result.ending == "watchdog" and result.culprit is None:
+    if result.ending in ("watchdog", "flood") and result.culprit is None:
         result.culprit = culprit(lines, stamps)
     return result
 

@@ -27,9 +27,9 @@ HOST_PACKAGES = [
     # The guest's userland: a read-only image of the sid root (rootimage.py).
     "erofs-utils",
     # QEMU build (vmwgfx refuses stock vmware-svga), plus virtfs for the
-    # results share.
+    # results share and seccomp for -sandbox.
     "gcc", "ninja-build", "meson", "pkg-config", "libglib2.0-dev",
-    "libpixman-1-dev", "libfdt-dev", "libcap-ng-dev", "libattr1-dev",
+    "libpixman-1-dev", "libfdt-dev", "libcap-ng-dev", "libattr1-dev", "libseccomp-dev",
     # Kernel build (kbuild.py): kconfig's parsers, timeconst, objtool (ORC).
     "make", "bc", "bison", "flex", "libelf-dev",
     # ./xprime upstream and the package check: the series' git repository,

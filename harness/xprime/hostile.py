@@ -31,6 +31,7 @@ SUBTESTS = [
     "work-surface-copy",
     "work-cond-bind",
     "work-screen-targets",
+    "random-commands",
 ]
 
 
@@ -39,9 +40,20 @@ def filters(subtests=None):
     return [f"{HOSTILE_TEST}@{name}" for name in (subtests or SUBTESTS)]
 
 
+# The seeds of random-commands, each a dynamic subtest of its own.
+RANDOM_SEEDS = 4
+
+
 def expected(subtests=None):
-    """{result name: result} the hardened device must give: every subtest passes."""
-    return {f"igt@{HOSTILE_TEST}@{name}": "pass" for name in (subtests or SUBTESTS)}
+    """{result name: result} the hardened device must give: every subtest
+    passes, random-commands' by each seed."""
+    names = []
+    for name in subtests or SUBTESTS:
+        if name == "random-commands":
+            names += [f"{name}@seed-{seed}" for seed in range(1, RANDOM_SEEDS + 1)]
+        else:
+            names.append(name)
+    return {f"igt@{HOSTILE_TEST}@{name}": "pass" for name in names}
 
 
 def run_device(env, kern, run_dir, machine, subtests=None):

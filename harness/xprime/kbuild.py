@@ -243,12 +243,46 @@ def source_twin(name):
     return built_kernel(source, flavour == "debug", name)
 
 
+# git format-patch --cover-letter's name for the series' patch 0: no diff,
+# only the letter that goes with the series.
+COVER_LETTER = "0000-cover-letter.patch"
+
+
 def fix_series(version):
-    """kernel/fixes/<version>/*.patch, in order."""
-    series = sorted((FIXES / version).glob("*.patch"))
+    """kernel/fixes/<version>/*.patch, in order, but the cover letter."""
+    series = sorted(p for p in (FIXES / version).glob("*.patch") if p.name != COVER_LETTER)
     if not series:
         raise SetupError(f"no patches in {FIXES / version}")
     return series
+
+
+def patch_subject(text):
+    """The Subject: header of a format-patch file, unfolded, without its
+    [PATCH n/m] prefix ('' if it has none)."""
+    m = re.search(r"^Subject:(.*(?:\n[ \t].*)*)", text, re.M)
+    if not m:
+        return ""
+    return re.sub(r"^\[[^]]*\]\s*", "", " ".join(m.group(1).split()))
+
+
+def cover_letter_problems(cover, series):
+    """Problems of the cover letter @cover for @series (none: []): it must
+    exist, be patch 0 of as many as @series has, and name every patch by
+    its subject (in the shortlog, wrapped or not)."""
+    if not cover.is_file():
+        return [f"no cover letter {cover.name} in {cover.parent}"]
+    text = cover.read_text(errors="replace")
+    problems = []
+    m = re.search(r"^Subject:\s*\[PATCH[^]]*?(\d+)/(\d+)\]", text, re.M)
+    if not m or m.group(1) != "0" or int(m.group(2)) != len(series):
+        problems.append(f"{cover.name}: its Subject: is not [PATCH 0/{len(series)}]")
+    words = " ".join(text.split())
+    for patch in series:
+        subject = patch_subject(patch.read_text(errors="replace"))
+        if not subject or subject not in words:
+            problems.append(f"{cover.name} does not name {patch.name} "
+                            f"({subject or 'no Subject:'})")
+    return problems
 
 
 def apply_series(tree, series, log, check=False):
@@ -276,10 +310,11 @@ def check_series(version):
     """Problems of kernel/fixes/<version> (none: []): each patch must apply
     (git apply --check) to Debian's source with the patches before it
     applied, on a scratch copy of the files the series changes, and pass
-    checkpatch --strict."""
+    checkpatch --strict; the cover letter (no diff: neither applied nor
+    checkpatch'ed) must name every patch."""
     source = debian_source(f"linux-source-{version}", TWIN_SOURCES[version])
     series = fix_series(version)
-    problems = []
+    problems = cover_letter_problems(FIXES / version / COVER_LETTER, series)
     with tempfile.TemporaryDirectory(prefix="xprime-fixes-") as tmp:
         scratch = Path(tmp) / "src"
         scratch.mkdir()

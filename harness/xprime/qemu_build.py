@@ -28,23 +28,25 @@ from .errors import SetupError
 from .host import PrivateApt
 
 PATCH = REPO / "qemu" / "vmware-svga.patch"
-# Every variant has the device of both, in this order.
-DEVICE_PATCHES = [PATCH, REPO / "qemu" / "vmware-svga-gb.patch"]
+# Every variant has the device of all three, in this order: the last keeps
+# the display's refresh from running the FIFO while a saved state loads
+# (the device's state is then half loaded).
+DEVICE_PATCHES = [PATCH, REPO / "qemu" / "vmware-svga-gb.patch",
+                  REPO / "qemu" / "vmware-svga-incoming-refresh.patch"]
 # Applied after PATCH, in this order, in the blob variant only.
 BLOB_PATCHES = [REPO / "qemu" / "virtio-gpu-blob-memfd.patch",
                 REPO / "qemu" / "virtio-gpu-blob-migration.patch"]
-# Applied after PATCH in the virgl variant only: virtio-gpu-gl can then be
-# saved until the guest submits 3D commands, which it does not before "ready".
-# The virgl machine is also the only one with a display that refreshes while
-# a saved state loads (gtk; the others have none), which vmware-svga did not
-# survive: vmware-svga-incoming-refresh.patch.
-VIRGL_PATCHES = [REPO / "qemu" / "vmware-svga-incoming-refresh.patch",
-                 REPO / "qemu" / "virtio-gpu-gl-migration.patch"]
+# Applied after DEVICE_PATCHES in the virgl variant only: virtio-gpu-gl can
+# then be saved until the guest submits 3D commands, which it does not
+# before "ready".
+VIRGL_PATCHES = [REPO / "qemu" / "virtio-gpu-gl-migration.patch"]
 DEVICES = REPO / "qemu" / "x86_64-devices.mak"
 SOURCE_SUITE = "bookworm"
 CONFIGURE = ["--target-list=x86_64-softmmu", "--without-default-features",
              "--without-default-devices", "--with-devices-x86_64=xprime",
              "--enable-virtfs", "--enable-cap-ng", "--enable-attr",
+             # -sandbox: QEMU's seccomp filter (guest.SANDBOX).
+             "--enable-seccomp",
              "--disable-docs", "--disable-debug-info", "--disable-werror"]
 # QEMU 7.2 has no Kconfig symbol of its own for virtio-gpu-gl-pci: it is
 # built with CONFIG_VIRTIO_GPU and CONFIG_VIRTIO_PCI whenever virglrenderer and

@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from html import escape
 
-from . import expect, results
+from . import expect, guestfiles, results
 
 CROSSING = re.compile(r"^igt@(?P<test>[\w/]+)@(?P<check>[\w-]+)@(?P<exp>[\w-]+)-to-(?P<imp>[\w-]+)$")
 REFUSED = re.compile(r"crossing refused: (E[A-Z]+)")
@@ -22,7 +22,8 @@ def bound_drivers(outcome):
     (a boot may end earlier, in infrastructure noise)."""
     for path in sorted(outcome.logs.glob("drivers-boot*.txt"),
                        key=lambda p: int(p.stem.removeprefix("drivers-boot"))):
-        drivers = [line.split() for line in path.read_text().splitlines() if line.strip()]
+        drivers = [line.split() for line in guestfiles.read_text(path).splitlines()
+                   if line.strip()]
         if drivers:
             return drivers
     return []

@@ -15,7 +15,7 @@ import os
 import re
 import time
 
-from . import signature
+from . import guestfiles, signature
 from .cache import REPO, private_sibling
 from .errors import UsageError
 
@@ -68,9 +68,9 @@ def results_in(directory):
     result (igt_runner also files a binary's stray dmesg under
     igt@<binary>, with none)."""
     path = directory / "results.json"
-    if not path.exists():
+    if not os.path.lexists(path):
         return {}
-    return {name: entry for name, entry in json.loads(path.read_text())["tests"].items()
+    return {name: entry for name, entry in guestfiles.load_json(path)["tests"].items()
             if "result" in entry}
 
 
@@ -89,17 +89,20 @@ def leaves(tests):
 def edit(directory):
     """results.json of @directory as a dict, written back when the block
     ends (not when it raises) if it changed; None when igt_results wrote
-    none."""
+    none. Read and replaced through guestfiles: never through a symlink."""
     path = directory / "results.json"
-    if not path.exists():
+    if not os.path.lexists(path):
         yield None
         return
-    text = path.read_text()
-    data = json.loads(text)
+    text = guestfiles.read_text(path, errors="strict")
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise guestfiles.GuestFileError(f"{path}: not JSON: {err}") from None
     yield data
     changed = json.dumps(data, indent=2)
     if changed != text:
-        path.write_text(changed)
+        guestfiles.write_text(path, changed)
 
 
 def leaf_names(tests):
@@ -125,7 +128,7 @@ def join_shards(sources):
         if not found:
             raise UsageError(f"{source}: no configuration's results.json in it")
         for results in found:
-            data = json.loads((results / "results.json").read_text())["tests"]
+            data = guestfiles.load_json(results / "results.json")["tests"]
             into = joined.setdefault(results.name, {"tests": {}, "from": []})
             mine = into["tests"]
             both = sorted(leaf_names(mine) & leaf_names(data))
@@ -153,14 +156,14 @@ def write_join(data, sources, directory):
     data["merged_from"] = [str(s) for s in sources]
     drop_placeholders(data["tests"])
     recount_totals(data)
-    (directory / "results.json").write_text(json.dumps(data, indent=2))
+    guestfiles.write_text(directory / "results.json", json.dumps(data, indent=2))
 
 
 def join_parts(directories, into):
     """The results.json of a configuration's parts (@directories, which ran
     disjoint tests) joined into @into's."""
-    found = [json.loads(path.read_text()) for path in
-             (d / "results.json" for d in directories) if path.exists()]
+    found = [guestfiles.load_json(path) for path in
+             (d / "results.json" for d in directories) if os.path.lexists(path)]
     if not found:
         return
     data = found[0]
@@ -184,9 +187,9 @@ def take_followup(main, followup, name, only_dynamic=False):
     """Take the follow-up's results for @name (and its dynamic subtests)
     into the main results, where those are missing or incomplete."""
     extra_json = followup / "results.json"
-    if not extra_json.exists():
+    if not os.path.lexists(extra_json):
         return
-    extra = json.loads(extra_json.read_text())["tests"]
+    extra = guestfiles.load_json(extra_json)["tests"]
     key = name.lower()
     with edit(main) as data:
         for test, entry in extra.items() if data else ():
@@ -248,9 +251,10 @@ def failed_assertion(job, dynamic):
     """libigt's report of @dynamic's failure, from what igt_runner's job
     had received of the test's output (its comms file) before the crash."""
     path = job / "comms" if job else None
-    if not path or not path.is_file():
+    if not path or not guestfiles.is_file(path):
         return ""
-    texts = [t.decode() for t in re.findall(rb"[ -~\t\n]{4,}", path.read_bytes())]
+    texts = [t.decode() for t in re.findall(rb"[ -~\t\n]{4,}",
+                                            guestfiles.read_bytes(path, truncate=True))]
     ends = [i for i, t in enumerate(texts) if t.strip() == f"Dynamic subtest {dynamic} failed."]
     if not ends:
         return ""

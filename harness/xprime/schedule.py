@@ -15,6 +15,7 @@ import re
 import statistics
 from concurrent.futures import ThreadPoolExecutor
 
+from . import guest
 from .cache import cache_dir, private_sibling, say
 from .errors import SetupError, internal_error
 from .filters import test_list
@@ -52,7 +53,7 @@ def costs_of(boots):
     """{igt@test: seconds} over @boots (guest.BootResult)."""
     costs = {}
     for boot in boots:
-        text = boot.console.read_text(errors="replace") if boot.console.exists() else ""
+        text = guest.read_console(boot.console)
         for test, seconds in boot_costs(text, boot.seconds).items():
             costs[test] = costs.get(test, 0.0) + seconds
     return costs

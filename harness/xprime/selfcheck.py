@@ -31,10 +31,23 @@
    on it (a skip, never a pass, when there is no tree);
 11. the stdu machine: vmwgfx drives vmware-svga's guest-backed objects with
    its Screen Target display unit, every result as its expectations say;
-12. the kernel fixes (kernel/fixes/<version>/, 6.12 and 7.2): each series
+12. a guest's root against the host (xprime_selftest@host-escape): no
+   set-id file, device node or symlink of the guest's on the host, a host
+   file it linked results.json to untouched, several GiB capped and ended
+   as a flood (a crash with that reason, the subtest after it run), QEMU
+   never root;
+13. a hostile guest against its device, on the stdu machine with QEMU built
+   with ASan and UBSan: vmw_surface_bad_input (vmwgfx's render node as an
+   unprivileged user) as its expectations say and vmware_svga_hostile (the
+   raw device as guest root, random command streams too) passing, no
+   sanitizer report; that machine's saved state edited as a hostile
+   migration source would, each edit refused by -incoming, the unedited
+   state loaded;
+14. the kernel fixes (kernel/fixes/<version>/, 6.12 and 7.2): each series
    applies to Debian's cached linux-source-<version> (git apply --check)
-   and is checkpatch --strict clean (a few seconds, once the sources are
-   cached; building and running the fixed kernels is a benchmark,
+   and is checkpatch --strict clean, and its cover letter (0000-, neither
+   applied nor checkpatch'ed) names every patch (a few seconds, once the
+   sources are cached; building and running the fixed kernels is a benchmark,
    docs/benchmarks.md).
 """
 
@@ -50,9 +63,9 @@ import threading
 import time
 from pathlib import Path
 
-from . import (expect, guest, host, initramfs, kbuild, kernel, lava, package, png,
-               qemu_build, report, results, rootimage, session, shards, sidroot,
-               state_edits, suite, upstream)
+from . import (expect, guest, guestfiles, host, initramfs, kbuild, kernel, lava, package,
+               png, hostile, qemu_build, qemuuser, report, results, rootimage, session,
+               shards, sidroot, state_edits, suite, upstream)
 from .cache import REPO, say
 from .errors import SetupError
 from .filters import INSTALLED_TESTS, all_tests, project_tests, resolve_filters
@@ -109,6 +122,17 @@ STDU_EXPECTED = {
     "igt@vmwgfx/vmw_prime_scanout@imported@vgem-to-vmwgfx": "pass",
     "igt@prime_cross@import@vmwgfx-to-vgem": "pass",
     "igt@vmwgfx/vmw_prime_surface@read-one-page@vgem-to-vmwgfx": "dmesg-fail",
+}
+
+# A guest's root against the host (xprime_selftest@host-escape): what it
+# leaves in the results share, the host file it points results.json at
+# (made here, JSON so that a harness following the link would rewrite it),
+# and the subtest after it, in the boot after the flood.
+ESCAPE_FILTERS = ["xprime_selftest@host-escape", "xprime_selftest@after-panic"]
+ESCAPE_VICTIM = Path("/tmp/xprime-escape-victim.json")
+ESCAPE_EXPECTED = {
+    "igt@xprime_selftest@host-escape": "crash",
+    "igt@xprime_selftest@after-panic": "pass",
 }
 
 # A kernel that stalls: the twin has LKDTM (kernel/xprime.config).
@@ -312,7 +336,8 @@ def step_kernel_fixes(check):
         check.tally.check(not problems, f"kernel/fixes/{version}: "
                           f"{len(kbuild.fix_series(version))} patches apply to Debian's "
                           f"linux-source-{version} (git apply --check), checkpatch --strict "
-                          "clean" + "".join(f"\n      {p}" for p in problems))
+                          "clean, the cover letter names each"
+                          + "".join(f"\n      {p}" for p in problems))
 
 
 def step_integration(check):
@@ -342,7 +367,8 @@ def step_integration(check):
                     for kind in ("expected.png", "actual.png", "diff.png")),
                 f"a mismatch leaves its PNGs in {frames}")
     offsets = frames / f"{MISMATCH}-offsets.txt"
-    first = offsets.read_text().splitlines()[1:2] if offsets.is_file() else []
+    first = (guestfiles.read_text(offsets).splitlines()[1:2] if guestfiles.is_file(offsets)
+             else [])
     tally.check(first and first[0].startswith("0x00000500 (0, 5)")
                 and first[0].endswith("pixel of (0, 3)"),
                 f"the offsets name the first wrong pixel: {first[0] if first else 'none'}")
@@ -379,7 +405,7 @@ def step_stdu(check):
     print(report.summary(stdu))
     said = sorted(stdu.logs.glob("vmwgfx-boot*.txt"))
     check.tally.check(bool(said) and all("Screen Target display unit initialized"
-                                         in p.read_text() for p in said),
+                                         in guestfiles.read_text(p) for p in said),
                       "every stdu boot logs vmwgfx's Screen Target display unit "
                       f"({len(said)} boots)")
     tests = report.load_results(stdu)
@@ -387,6 +413,54 @@ def step_stdu(check):
     name = stdu.results.name
     verdict = expect.compare(tests, expect.load(expect.path_for(name)))
     check.tally.check(verdict.ok, f"stdu: every result as expectations/{name}.txt says")
+
+
+def step_escape(check):
+    where = check.run_dir / "escape"
+    where.mkdir()
+    guestfiles.write_text(ESCAPE_VICTIM, '{"tests": {}}\n')
+    victim = (ESCAPE_VICTIM.read_bytes(), ESCAPE_VICTIM.stat().st_mtime_ns)
+    try:
+        outcome = check.env.run(check.kern, where, ESCAPE_FILTERS, extra_tests=SELFTEST)
+        print(report.summary(outcome))
+        check_escape(check, outcome, where, victim)
+    finally:
+        ESCAPE_VICTIM.unlink(missing_ok=True)
+
+
+def check_escape(check, outcome, where, victim):
+    """What a guest's root left on the host (xprime_selftest@host-escape)."""
+    tally, found = check.tally, guestfiles.audit(where)
+
+    def listed(paths):
+        return ", ".join(str(Path(p).relative_to(where)) for p in paths[:5]) or "none"
+    tally.check(not found["setid"], f"escape: no set-uid or set-gid file in {where}: "
+                + listed(found["setid"]))
+    tally.check(not found["devices"] and not found["other"],
+                "escape: no device node (nor FIFO, socket): "
+                + listed(found["devices"] + found["other"]))
+    tally.check(not found["symlinks"], "escape: no symlink: " + listed(found["symlinks"]))
+    now = (ESCAPE_VICTIM.read_bytes(), ESCAPE_VICTIM.stat().st_mtime_ns)
+    tally.check(now == victim, f"escape: the host file the guest linked results.json to "
+                f"({ESCAPE_VICTIM}) untouched, content and mtime")
+    sizes = {name: guestfiles.size(outcome.results / name)
+             for name in ("escape-big", "escape-sparse")}
+    tally.check(0 < sizes["escape-big"] <= guest.FILE_CAP
+                and sizes["escape-sparse"] < guest.FILE_CAP,
+                f"escape: 4 GiB of zeros capped at {guest.FILE_CAP >> 20} MiB, a sparse file "
+                f"at 3 GiB and a truncate to 4 GiB refused: "
+                + ", ".join(f"{n} {b} bytes" for n, b in sizes.items()))
+    tests = report.load_results(outcome)
+    check.expect_results(tests, ESCAPE_EXPECTED, "escape: ")
+    crash = tests.get("igt@xprime_selftest@host-escape", {}).get("dmesg", "")
+    tally.check("flood: " in crash, "escape: the flood is the crash's report: "
+                + (crash.splitlines()[0] if crash else "none"))
+    uids = [boot.qemu_uid for boot in outcome.boots]
+    tally.check(bool(uids) and all(uid not in (None, 0) for uid in uids),
+                f"escape: QEMU ran as {qemuuser.USER}, never root: uids {uids}")
+    modes = [boot.qemu_seccomp for boot in outcome.boots]
+    tally.check(bool(modes) and all(mode == 2 for mode in modes),
+                f"escape: QEMU ran under its seccomp filter: Seccomp {modes}")
 
 
 def step_stall(check):
@@ -426,15 +500,41 @@ def saved_state_command(env, kern, machine, workdir):
             env.run(kern, workdir, ["xprime_selftest@pass"], extra_tests=SELFTEST,
                     machine=machine)
 
-        def command(incoming, log, qmp):
+        def command(state_fd, log, qmp):
             host = guest.HostChannel(workdir / "host", "/xprime/results/host")
             return guest.qemu_command(qemu, machine, kern, initrd, vm.shares,
                                       log.with_suffix(".console"), qmp, guest.CMDLINE,
                                       host, env.root_image, log.with_suffix(".control"),
-                                      incoming)
+                                      state_fd)
         yield vm.snapshot.path, command
     finally:
         vm.close()
+
+
+# vmwgfx's render node as an unprivileged user: its known results are the
+# stdu machine's.
+BAD_INPUT = "vmw_surface_bad_input"
+BAD_INPUT_EXPECTATIONS = "debian-6.12-stdu"
+
+
+def step_hostile_guest(check):
+    place = check.run_dir / "hostile"
+    place.mkdir()
+    outcome = check.env.run(check.kern, place, [BAD_INPUT, *hostile.filters()],
+                            extra_tests=hostile.HOSTILE_TESTS, machine=HOSTILE_MACHINE)
+    print(report.summary(outcome))
+    tests = report.load_results(outcome)
+    check.expect_results(tests, hostile.expected(), "hostile root: ")
+    mine = {name: entry for name, entry in tests.items()
+            if name.startswith(f"igt@{BAD_INPUT}@")}
+    verdict = expect.compare(mine, expect.load(expect.path_for(BAD_INPUT_EXPECTATIONS)))
+    check.tally.check(len(results.leaves(mine)) >= 30 and verdict.ok,
+                      f"hostile user: {len(results.leaves(mine))} results of {BAD_INPUT}, "
+                      f"each as expectations/{BAD_INPUT_EXPECTATIONS}.txt says")
+    reports = [log for log in sorted(place.glob("logs/*/*.qemu.log"))
+               if guest.SANITIZER.search(log.read_text(errors="replace"))]
+    check.tally.check(not reports, "no sanitizer report in QEMU's logs"
+                      + (f": {', '.join(map(str, reports))}" if reports else ""))
 
 
 def step_hostile_states(check):
@@ -481,8 +581,8 @@ def step_installed(check):
             for n, r in leaf_results(report.load_results(installed)).items()}
     differ = {n: pair for n, pair in same.items() if pair[0] != pair[1]}
     metadata = installed.results / "metadata.txt"
-    root = re.search(r"^test_root : (.*)$", metadata.read_text() if metadata.exists() else "",
-                     re.M)
+    root = re.search(r"^test_root : (.*)$", guestfiles.read_text(metadata)
+                     if guestfiles.is_file(metadata) else "", re.M)
     check.tally.check(
         len(same) >= len(INSTALLED_FILTERS) and not differ
         and root and root.group(1) == INSTALLED_TESTS,
@@ -546,8 +646,11 @@ STEPS = [
     ("shards: the integration's subtests in 3 shards, merged", step_shards),
     ("stdu: vmwgfx on vmware-svga with guest-backed objects", step_stdu),
     (f"integration: a kernel that stalls ({STALL_KERNEL}, beside the others)", step_stall),
+    ("hostile guest: vmwgfx's bad input and the raw device, QEMU with sanitizers",
+     step_hostile_guest),
     ("hostile states: edited saved states refused by -incoming", step_hostile_states),
     ("side by side: two ./xprime run at once, kernels of one name", step_side_by_side),
+    ("escape: a guest's root against the host, through the results share", step_escape),
     ("report.html in chromium", step_report),
     ("harness unit tests (host lane)", step_unit),
     ("package: the Debian package of the tests (host lane)", step_package),
@@ -600,7 +703,7 @@ def side_by_side(tally, twin):
         tests = results.results_in(config_dir)
         got = tests.get(f"igt@{SIDE_BY_SIDE}", {}).get("result", "missing")
         # Each boot's QEMU command line names the state it restored, if any.
-        restored = [re.search(r"-incoming exec:cat '?([^'\s]+\.state)", cmd.read_text())
+        restored = [re.search(r"^# -incoming fd:\d+ is (\S+\.state)$", cmd.read_text(), re.M)
                     for cmd in sorted((config_dir.parent / "logs" / kern.name).glob("*.cmd"))]
         others = [Path(m.group(1)).name for m in restored if m]
         others = [name for name in others if not name.startswith(kern.identity + "-")]

@@ -8,13 +8,14 @@ before or after the culprit is lost.
 """
 
 import itertools
+import os
 import shlex
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import guest, results
+from . import guest, guestfiles, qemuuser, results
 from .cache import cache_dir, key_of, say
 from .errors import BootError, SetupError
 from .filters import all_tests, resolve_filters
@@ -183,6 +184,8 @@ class Guest:
         self.sid_root, self.root_image = sid_root, root_image
         self.tests, self.qemu_env = tests, qemu_env
         self.job_dir = Path(tempfile.mkdtemp(prefix="xprime-job-"))
+        # QEMU, as qemuuser.USER, reads it for the guest.
+        self.job_dir.chmod(0o755)
         if not config.test_root:
             write_test_root(self.job_dir, tests)
         self.shares = [
@@ -205,6 +208,10 @@ class Guest:
         write_job(self.job_dir, mode, directory.relative_to(self.run_dir), test_list,
                   self.config.name, self.config.test_root)
         say(f"[{self.label}] boot {self.boots}: {mode} {directory.name}")
+        # Where the guest writes, through QEMU as qemuuser.USER: igt_runner's
+        # directory and the images of mismatches (job.env's FRAMES); the
+        # rest of the run directory stays the harness's.
+        qemuuser.give(directory, self.run_dir / self.config.name / "frames")
         host = guest.HostChannel(self.home / "host",
                                  f"/xprime/results/{self.home.relative_to(self.run_dir)}/host")
         result = guest.boot(self.qemu, self.config.machine, self.config.kernel, self.initrd,
@@ -302,7 +309,7 @@ def run_to_end(vm, outcome, directory, test_list, resumable):
             return crashes
         if result.ending == "poweroff" and (directory / "results.json").exists():
             return crashes
-        if result.culprit and result.ending in ("panic", "watchdog", "qemu-crash"):
+        if result.culprit and result.ending in ("panic", "watchdog", "flood", "qemu-crash"):
             crash = crash_of(result, vm.tests, vm.boots)
             crash.job = directory / str(jobs_started(directory) - 1)
             crashes.append(crash)
@@ -411,6 +418,11 @@ def full_name(culprit, tests):
 def generate_results(vm, directory):
     """igt_results on the host, for a run whose guest ended in a crash or as
     soon as its tests were done (guest.TESTS_DONE)."""
+    written = directory / "results.json"
+    if os.path.lexists(written) and not guestfiles.is_file(written):
+        # Not for igt_results to write through (the share maps such a thing
+        # to a regular file: this is the harness's second line).
+        written.unlink()
     in_root(vm.sid_root, f"igt_results /xprime/results/{directory.relative_to(vm.run_dir)}",
             vm.run_dir / "logs" / "igt_results.log", "igt_results",
             binds={vm.run_dir: "/xprime/results"})

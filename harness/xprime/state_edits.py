@@ -15,6 +15,7 @@ size); the surface count (i32) and the surfaces (u32 id, u32 format, u64
 flags, u32 width, height, cpp, mobid, size, then size bytes of image).
 """
 
+import os
 import struct
 import subprocess
 import time
@@ -144,14 +145,16 @@ class Outcome:
     detail: str
 
 
-def load(command, log, qmp, timeout=LOAD_TIMEOUT):
-    """Start QEMU's @command, which loads a state with -incoming, and tell
-    how that ended: "loaded" (it waits paused), "refused" (exit status 1
-    with QEMU's "load of migration failed") or "died" (anything else: a
-    signal, a sanitizer's exit status, no answer in time)."""
+def load(command, state_fd, log, qmp, timeout=LOAD_TIMEOUT):
+    """Start QEMU's @command, which loads a state from descriptor @state_fd
+    (-incoming fd:N), and tell how that ended: "loaded" (it waits paused),
+    "refused" (exit status 1 with QEMU's "load of migration failed") or
+    "died" (anything else: a signal, a sanitizer's exit status, no answer in
+    time)."""
     with open(log, "w") as out:
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                pass_fds=[state_fd])
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -177,8 +180,8 @@ def load(command, log, qmp, timeout=LOAD_TIMEOUT):
 
 def run(state_path, command_for, workdir):
     """Each edit of the state at @state_path (and the unedited state as
-    "unedited") loaded by @command_for(incoming, log, qmp), a QEMU command
-    line; a list of Outcome."""
+    "unedited") loaded by @command_for(state_fd, log, qmp), a QEMU command
+    line that reads the state from that descriptor; a list of Outcome."""
     data = state_path.read_bytes()
     where = layout(data)
     outcomes = []
@@ -186,7 +189,11 @@ def run(state_path, command_for, workdir):
         state = workdir / f"{name}.state"
         state.write_bytes(edit(data, where))
         log, qmp = workdir / f"{name}.qemu.log", workdir / f"{name}.qmp"
-        verdict, detail = load(command_for(state, log, qmp), log, qmp)
+        fd = os.open(state, os.O_RDONLY)
+        try:
+            verdict, detail = load(command_for(fd, log, qmp), fd, log, qmp)
+        finally:
+            os.close(fd)
         state.unlink()
         outcomes.append(Outcome(name, verdict, detail))
     return outcomes

@@ -12,8 +12,8 @@ import sys
 import threading
 from pathlib import Path
 
-from . import (display, expect, guest, host, initramfs, kbuild, kernel, qemu_build, report,
-               results, rootimage, schedule, session, shards, sidroot)
+from . import (display, expect, guest, host, initramfs, kbuild, kernel, qemu_build, qemuuser,
+               report, results, rootimage, schedule, session, shards, sidroot)
 from .cache import require_root, say
 from .errors import EXIT_FAIL, EXIT_INFRA, EXIT_PASS, EXIT_USAGE, SetupError, UsageError
 from .filters import (INSTALLED_TESTS, all_tests, check_names, resolve_filters, test_list,
@@ -89,6 +89,8 @@ class Environment:
     def __init__(self):
         require_root()
         host.ensure_host_packages()
+        # The user QEMU runs as (guest.qemu_command: -runas).
+        qemuuser.ensure()
         self.sid_root = sidroot.sid_root()
         self.root_image = rootimage.root_image(self.sid_root)
         self.build_log = sidroot.build_tests(self.sid_root)

@@ -168,6 +168,15 @@ SERIES = [
           "pixel by pixel by the exporter or the CPU. Without guest-backed\n"
           "objects the subtests skip, saying why.",
           vmwgfx_tests=("vmw_prime_surface",)),
+    Patch("tests/vmwgfx/vmw_surface_bad_input: Hostile surfaces and commands from a user",
+          "An unprivileged user of the render node makes surfaces of wrapping,\n"
+          "over-limit and zero sizes and sends UPDATE_GB_IMAGE,\n"
+          "READBACK_GB_IMAGE(_PARTIAL) and SURFACE_COPY with negative, wrapping,\n"
+          "out-of-surface and empty boxes, and commands shorter than their\n"
+          "bodies: vmwgfx's errno where it refuses one, else the device must\n"
+          "ignore it, its fence signal and a copy check out pixel by pixel.\n"
+          "Without guest-backed objects the subtests skip, saying why.",
+          vmwgfx_tests=("vmw_surface_bad_input",)),
     Patch("tests/prime_virtgpu_scanout: Scan out imported buffers on virtio-gpu",
           "The same for virtio-gpu's display: its own dumb buffers and every\n"
           "other driver's, imported as guest blobs (6.14 and later, with blob\n"

@@ -101,6 +101,15 @@
  * Description: Screen target 0 defined (4096 x 4096), bound to a 64 MiB
  *	surface and updated, many times in one doorbell: bounded doorbells,
  *	the fence after it signals.
+ *
+ * SUBTEST: random-commands
+ * Description: Seeded streams of random commands: MOBs, surfaces, boxes,
+ *	copies, screen targets and object tables with values at and past the
+ *	device's limits, bodies too short and too long, unknown ids and legacy
+ *	commands. Page tables point only at the test's own pages or past guest
+ *	RAM. A seed's stream is the same on every run (dynamic subtest
+ *	seed-N replays it); the device must run each command to its end,
+ *	signal a fence every 32 and pass the content check after the stream.
  */
 
 #include <dirent.h>
@@ -1675,6 +1684,344 @@ static void test_work_screen_targets(void)
  * Objects a subtest that failed (or a QEMU that was restored) may have
  * left behind: every id the subtests use, destroyed.
  */
+/*
+ * Seeded streams of random commands.  The device may read and write only
+ * pages of the test's own: MOBs point at FUZZ_DATA data pages directly
+ * (depth 0), through a first-level table of them (depth 1) or a second
+ * level of such tables (depth 2), or past guest RAM; a RANGE MOB starts
+ * past guest RAM only, since it walks physically contiguous pages.
+ */
+#define FUZZ_SEEDS		4
+#define FUZZ_COMMANDS		3000
+#define FUZZ_FENCE_EVERY	32
+#define FUZZ_IDS		8
+#define FUZZ_DATA		8
+#define FUZZ_L1_32		(FUZZ_DATA + 0)
+#define FUZZ_L1_64		(FUZZ_DATA + 1)
+#define FUZZ_L2_32		(FUZZ_DATA + 2)
+#define FUZZ_L2_64		(FUZZ_DATA + 3)
+#define FUZZ_PAGES		(FUZZ_DATA + 4)
+/* Frame numbers no guest RAM or device has (2^44 and 2^52 bytes). */
+#define FUZZ_NOWHERE_32		0xfffff000u
+#define FUZZ_NOWHERE_64		(1ull << 40)
+
+static struct dma_pages fuzz_pages;
+
+static uint32_t fuzz_next(uint64_t *s)
+{
+	/* xorshift64*: the same stream for the same seed everywhere */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (*s * 0x2545f4914f6cdd1dull) >> 32;
+}
+
+static uint32_t fuzz_pick(uint64_t *s, const uint32_t *values, size_t n)
+{
+	return values[fuzz_next(s) % n];
+}
+
+/* A value of the kind a bad driver sends: limits, their neighbours, noise. */
+static uint32_t fuzz_value(uint64_t *s)
+{
+	static const uint32_t edges[] = {
+		0, 1, 2, 3, 4, 63, 64, 4095, 4096, 4097, 8191, 8192, 8193,
+		65535, 65536, 0x7fffffffu, 0x80000000u, 0xfffffffeu,
+		0xffffffffu,
+	};
+
+	switch (fuzz_next(s) % 4) {
+	case 0:
+		return fuzz_pick(s, edges, ARRAY_SIZE(edges));
+	case 1:
+		return fuzz_next(s);
+	default:
+		return fuzz_next(s) % 128;
+	}
+}
+
+static uint32_t fuzz_id(uint64_t *s)
+{
+	return fuzz_next(s) % 16 ? fuzz_next(s) % FUZZ_IDS : fuzz_value(s);
+}
+
+/*
+ * Every entry of table page @page points at one of the @count pages from
+ * @first, or nowhere.
+ */
+static void fuzz_table(unsigned int page, bool wide, unsigned int first,
+		       unsigned int count)
+{
+	unsigned int i, n = PAGE / (wide ? 8 : 4);
+	uint8_t *p = dma_page(&fuzz_pages, page);
+
+	for (i = 0; i < n; i++) {
+		bool nowhere = i % 8 == 7;
+		uint64_t pfn = fuzz_pages.pfn[first + i % count];
+
+		if (wide)
+			((uint64_t *)p)[i] = nowhere ? FUZZ_NOWHERE_64 : pfn;
+		else
+			((uint32_t *)p)[i] = nowhere ? FUZZ_NOWHERE_32 : pfn;
+	}
+}
+
+static void fuzz_setup(void)
+{
+	if (!fuzz_pages.count)
+		dma_alloc(&fuzz_pages, FUZZ_PAGES);
+	fuzz_table(FUZZ_L1_32, false, 0, FUZZ_DATA);
+	fuzz_table(FUZZ_L1_64, true, 0, FUZZ_DATA);
+	fuzz_table(FUZZ_L2_32, false, FUZZ_L1_32, 1);
+	fuzz_table(FUZZ_L2_64, true, FUZZ_L1_64, 1);
+}
+
+/* A MOB's body (id, depth, 64-bit base, size) whose walk stays in our pages. */
+static uint32_t fuzz_mob(uint64_t *s, uint32_t *w)
+{
+	uint32_t depth = fuzz_next(s) % 7;
+	uint64_t base;
+
+	switch (depth) {
+	case PT_0:
+	case PT64_0:
+		base = fuzz_pages.pfn[fuzz_next(s) % FUZZ_DATA];
+		break;
+	case PT_1:
+		base = fuzz_pages.pfn[FUZZ_L1_32];
+		break;
+	case PT64_1:
+		base = fuzz_pages.pfn[FUZZ_L1_64];
+		break;
+	case PT_2:
+		base = fuzz_pages.pfn[FUZZ_L2_32];
+		break;
+	case PT64_2:
+		base = fuzz_pages.pfn[FUZZ_L2_64];
+		break;
+	default:
+		base = FUZZ_NOWHERE_64;
+		break;
+	}
+	w[0] = fuzz_id(s);
+	w[1] = depth;
+	w[2] = base;
+	w[3] = base >> 32;
+	w[4] = fuzz_next(s) % 2 ? fuzz_next(s) % (16 * PAGE) + 1 : fuzz_value(s);
+	return 5;
+}
+
+/* A box of 6 words (x, y, z, w, h, d): mostly small, sometimes hostile. */
+static void fuzz_box(uint64_t *s, uint32_t *w)
+{
+	int i;
+
+	for (i = 0; i < 6; i++)
+		w[i] = fuzz_next(s) % 4 ? fuzz_next(s) % 96 : fuzz_value(s);
+	w[2] = fuzz_next(s) % 8 ? 0 : fuzz_value(s);
+	w[5] = fuzz_next(s) % 8 ? 1 : fuzz_value(s);
+}
+
+static void fuzz_image(uint64_t *s, uint32_t *w)
+{
+	w[0] = fuzz_id(s);
+	w[1] = fuzz_next(s) % 8 ? 0 : fuzz_value(s);
+	w[2] = fuzz_next(s) % 8 ? 0 : fuzz_value(s);
+}
+
+/* One random command into the FIFO; its id. */
+static uint32_t fuzz_command(uint64_t *s)
+{
+	static const uint32_t formats[] = { 1, 2, 3, 4, 11, 37, 68, 141, 0, 255 };
+	static const uint32_t legacy[] = {
+		CMD_UPDATE, CMD_RECT_FILL, CMD_RECT_COPY, CMD_INVALID, 4, 99,
+	};
+	uint32_t w[64], id, words, i, boxes;
+
+	/* Noise wherever a command below leaves a word as it is */
+	for (i = 0; i < ARRAY_SIZE(w); i++)
+		w[i] = fuzz_value(s);
+	switch (fuzz_next(s) % 24) {
+	case 0:
+		id = CMD3_DEFINE_GB_MOB64;
+		words = fuzz_mob(s, w);
+		break;
+	case 1:
+		id = CMD3_DEFINE_GB_MOB;
+		fuzz_mob(s, w);
+		/* 32 bits of frame number: nowhere is nearer */
+		if (w[3])
+			w[2] = FUZZ_NOWHERE_32;
+		w[3] = w[4];
+		words = 4;
+		break;
+	case 2:
+		id = CMD3_DESTROY_GB_MOB;
+		w[0] = fuzz_id(s);
+		words = 1;
+		break;
+	case 3:
+	case 4:
+		id = fuzz_next(s) % 2 ? CMD3_DEFINE_GB_SURFACE : 1134;
+		w[0] = fuzz_id(s);
+		w[1] = fuzz_next(s) % 4 ? 0 : fuzz_value(s);
+		w[2] = fuzz_next(s) % 4 ? fuzz_pick(s, formats, ARRAY_SIZE(formats))
+					: fuzz_value(s);
+		w[3] = fuzz_next(s) % 4 ? 1 : fuzz_value(s);
+		w[4] = fuzz_next(s) % 4 ? 0 : fuzz_value(s);
+		w[5] = 0;
+		w[6] = fuzz_value(s);
+		w[7] = fuzz_value(s);
+		w[8] = fuzz_next(s) % 4 ? 1 : fuzz_value(s);
+		w[9] = fuzz_next(s) % 4 ? 1 : fuzz_value(s);
+		w[10] = 0;
+		words = id == CMD3_DEFINE_GB_SURFACE ? 9 : 11;
+		break;
+	case 5:
+		id = CMD3_DESTROY_GB_SURFACE;
+		w[0] = fuzz_id(s);
+		words = 1;
+		break;
+	case 6:
+	case 7:
+		id = CMD3_BIND_GB_SURFACE;
+		w[0] = fuzz_id(s);
+		w[1] = fuzz_next(s) % 8 ? fuzz_id(s) : ID_INVALID;
+		words = 2;
+		break;
+	case 8:
+		id = CMD3_COND_BIND;
+		w[0] = fuzz_id(s);
+		w[1] = fuzz_id(s);
+		w[2] = fuzz_id(s);
+		w[3] = fuzz_next(s) % 4;
+		words = 4;
+		break;
+	case 9:
+	case 10:
+		id = CMD3_UPDATE_GB_IMAGE;
+		fuzz_image(s, w);
+		fuzz_box(s, w + 3);
+		words = 9;
+		break;
+	case 11:
+	case 12:
+		id = fuzz_next(s) % 2 ? CMD3_READBACK_PARTIAL : 1129;
+		fuzz_image(s, w);
+		fuzz_box(s, w + 3);
+		w[9] = fuzz_next(s) % 2;
+		words = 10;
+		break;
+	case 13:
+		id = fuzz_pick(s, (const uint32_t []){ 1102, 1103, 1104, 1105, 1106 }, 5);
+		fuzz_image(s, w);
+		words = id == 1103 || id == 1105 ? 3 : 1;
+		break;
+	case 14:
+	case 15:
+		id = CMD3_SURFACE_COPY;
+		fuzz_image(s, w);
+		fuzz_image(s, w + 3);
+		boxes = 1 + fuzz_next(s) % 3;
+		for (i = 0; i < boxes; i++) {
+			fuzz_box(s, w + 6 + 9 * i);
+			w[6 + 9 * i + 6] = fuzz_next(s) % 96;
+			w[6 + 9 * i + 7] = fuzz_next(s) % 96;
+			w[6 + 9 * i + 8] = 0;
+		}
+		words = 6 + 9 * boxes;
+		break;
+	case 16:
+		id = CMD3_DEFINE_GB_ST;
+		w[0] = fuzz_next(s) % 10;
+		w[1] = fuzz_next(s) % 2 ? 64 + fuzz_next(s) % 256 : fuzz_value(s);
+		w[2] = fuzz_next(s) % 2 ? 64 + fuzz_next(s) % 256 : fuzz_value(s);
+		words = 7;
+		break;
+	case 17:
+		id = CMD3_DESTROY_GB_ST;
+		w[0] = fuzz_next(s) % 10;
+		words = 1;
+		break;
+	case 18:
+		id = CMD3_BIND_GB_ST;
+		w[0] = fuzz_next(s) % 10;
+		fuzz_image(s, w + 1);
+		words = 4;
+		break;
+	case 19:
+		id = CMD3_UPDATE_GB_ST;
+		w[0] = fuzz_next(s) % 10;
+		for (i = 1; i < 5; i++)
+			w[i] = fuzz_next(s) % 2 ? fuzz_next(s) % 320 : fuzz_value(s);
+		words = 5;
+		break;
+	case 20:
+		/* Object tables are recorded only, wherever they point. */
+		id = 1115;
+		words = 6;
+		break;
+	case 21:
+		/* A legacy or unknown command with noise after it */
+		w[0] = fuzz_pick(s, legacy, ARRAY_SIZE(legacy));
+		words = fuzz_next(s) % 8;
+		fifo_put(w, words + 1);
+		return w[0];
+	default:
+		/*
+		 * Any SVGA3D id with a body of noise, but a MOB's: its page
+		 * table would point anywhere in the guest's memory.
+		 */
+		id = 1040 + fuzz_next(s) % 263;
+		if (id == CMD3_DEFINE_GB_MOB || id == CMD3_DEFINE_GB_MOB64)
+			id = CMD3_UNIMPLEMENTED;
+		words = fuzz_next(s) % 16;
+		break;
+	}
+	/* Bodies too short or too long for their command */
+	if (!(fuzz_next(s) % 16)) {
+		uint32_t delta = fuzz_next(s) % 4;
+
+		words = fuzz_next(s) % 2 && words >= delta ? words - delta
+							    : words + delta;
+	}
+	cmd3(id, w, words);
+	return id;
+}
+
+/* @count random commands of stream @seed, each run to its end, fenced. */
+static void random_commands(uint32_t seed, unsigned int count)
+{
+	uint64_t state = 0x9e3779b97f4a7c15ull * seed + 1;
+	char what[64];
+	double start;
+	unsigned int i;
+
+	fuzz_setup();
+	svga_init(FIFO_NUM_REGS * 4);
+	start = now();
+	for (i = 0; i < count; i++) {
+		uint32_t id = fuzz_command(&state);
+
+		snprintf(what, sizeof(what), "seed %u, command %u (%u)", seed,
+			 i, id);
+		/* The device may drop what is queued: only one thing at a time */
+		doorbell();
+		fifo_drain(what);
+		if (i % FUZZ_FENCE_EVERY == FUZZ_FENCE_EVERY - 1)
+			fence_sync(what, FENCE_TIMEOUT);
+	}
+	igt_info("seed %u: %u commands in %.1f s (%.0f a second), longest "
+		 "doorbell %.3f s\n", seed, count, now() - start,
+		 count / (now() - start), svga.longest_sync);
+	for (i = 0; i < FUZZ_IDS; i++) {
+		destroy_surface(i);
+		destroy_mob(i);
+	}
+	snprintf(what, sizeof(what), "seed %u", seed);
+	device_works(what);
+}
+
 static void destroy_leftovers(void)
 {
 	static const uint32_t ranges[][2] = {
@@ -1781,4 +2128,12 @@ int igt_main()
 	igt_describe("Many DEFINE_GB_SCREENTARGET of 4096 x 4096.");
 	igt_subtest("work-screen-targets")
 		test_work_screen_targets();
+
+	igt_describe("Seeded streams of random commands that the device must "
+		     "survive, still working after each.");
+	igt_subtest_with_dynamic("random-commands") {
+		for (uint32_t seed = 1; seed <= FUZZ_SEEDS; seed++)
+			igt_dynamic_f("seed-%u", seed)
+				random_commands(seed, FUZZ_COMMANDS);
+	}
 }
