@@ -542,8 +542,9 @@ def step_hostile_states(check):
     workdir.mkdir()
     with saved_state_command(check.env, check.kern, HOSTILE_MACHINE, workdir) as (state, command):
         outcomes = state_edits.run(state, command, workdir)
+        outcomes.append(state_edits.screendump_while_loading(state, command, workdir))
     for outcome in outcomes:
-        want = "loaded" if outcome.name == "unedited" else "refused"
+        want = "loaded" if outcome.name in state_edits.LOADS else "refused"
         check.tally.check(outcome.verdict == want,
                           f"saved state {outcome.name}: {outcome.verdict} (expected "
                           f"{want}): {outcome.detail}")

@@ -18,10 +18,11 @@ flags, u32 width, height, cpp, mobid, size, then size bytes of image).
 import os
 import struct
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 
-from . import guest
+from . import guest, qemuuser
 
 SUBSECTION = b"\x16vmware_vga_internal/gb"
 SCREEN_TARGET = 28
@@ -138,11 +139,24 @@ EDITS = {
 }
 
 
+# The outcomes that must load: the state unedited, and the unedited state
+# loaded while a screendump asks for the half-loaded display.
+LOADS = ("unedited", "screendump-while-loading")
+
+
 @dataclass
 class Outcome:
     name: str
     verdict: str        # loaded | refused | died
     detail: str
+
+
+def start(command, state_fd, log):
+    """QEMU's @command started, reading a state from descriptor @state_fd."""
+    with open(log, "w") as out:
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                pass_fds=[state_fd])
 
 
 def load(command, state_fd, log, qmp, timeout=LOAD_TIMEOUT):
@@ -151,10 +165,11 @@ def load(command, state_fd, log, qmp, timeout=LOAD_TIMEOUT):
     "refused" (exit status 1 with QEMU's "load of migration failed") or
     "died" (anything else: a signal, a sanitizer's exit status, no answer in
     time)."""
-    with open(log, "w") as out:
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                pass_fds=[state_fd])
+    return outcome_of(start(command, state_fd, log), log, qmp, timeout)
+
+
+def outcome_of(proc, log, qmp, timeout=LOAD_TIMEOUT):
+    """How the load of QEMU @proc ended (load()), QEMU ended then."""
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -197,3 +212,64 @@ def run(state_path, command_for, workdir):
         state.unlink()
         outcomes.append(Outcome(name, verdict, detail))
     return outcomes
+
+
+# Where a load is held for screendump_while_loading(): inside vmware-svga's
+# section of the stream, among its 128 KiB of scratch registers, after
+# enable and config were loaded and before post_load maps the FIFO.
+DEVICE_SECTION = b"/vmware_vga\x00"
+HOLD_AFTER = 64 * 1024
+# How long QEMU is given to read the stream up to the hold.
+HOLD_SETTLE = 1.0
+
+
+def screendump_while_loading(state_path, command_for, workdir):
+    """The state at @state_path fed to QEMU through a pipe that stops in the
+    middle of vmware-svga's section, a QMP screendump asked for there (the
+    display's refresh of a half-loaded device, as a display or the host
+    channel would ask), then the rest: an Outcome, "loaded" when QEMU
+    survived and loaded the state."""
+    data = state_path.read_bytes()
+    hold = data.find(DEVICE_SECTION)
+    if hold < 0:
+        raise ValueError("no vmware-svga section in the state")
+    hold += HOLD_AFTER
+    log, qmp = workdir / "screendump.qemu.log", workdir / "screendump.qmp"
+    dump = workdir / "screendump"
+    qemuuser.give(dump)
+    read_end, write_end = os.pipe()
+    held, go_on = threading.Event(), threading.Event()
+
+    def feed():
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data[:hold])
+                pipe.flush()
+                held.set()
+                go_on.wait(LOAD_TIMEOUT)
+                pipe.write(data[hold:])
+        except OSError:
+            held.set()      # QEMU is gone: the outcome says so
+
+    try:
+        proc = start(command_for(read_end, log, qmp), read_end, log)
+    finally:
+        os.close(read_end)
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    said = ""
+    try:
+        held.wait(LOAD_TIMEOUT)
+        time.sleep(HOLD_SETTLE)
+        try:
+            guest.qmp_execute(qmp, "screendump", {"filename": str(dump / "incoming.ppm")})
+            said = "the screendump answered"
+        except guest.QmpError as err:
+            said = f"the screendump refused: {err}"
+        except (OSError, ValueError) as err:
+            said = f"no answer to the screendump: {err}"
+    finally:
+        go_on.set()
+    verdict, detail = outcome_of(proc, log, qmp)
+    feeder.join(5)
+    return Outcome("screendump-while-loading", verdict, f"{said}; {detail}")
