@@ -1962,9 +1962,19 @@ static uint32_t fuzz_command(uint64_t *s)
 		words = 6;
 		break;
 	case 21:
-		/* A legacy or unknown command with noise after it */
+		/*
+		 * A legacy or unknown command with noise after it. A legacy
+		 * command has no size word: one cut short waits for the rest
+		 * (the FIFO's framing), so each gets at least its own words.
+		 */
 		w[0] = fuzz_pick(s, legacy, ARRAY_SIZE(legacy));
 		words = fuzz_next(s) % 8;
+		if (w[0] == CMD_UPDATE && words < 4)
+			words = 4;
+		else if (w[0] == CMD_RECT_FILL && words < 5)
+			words = 5;
+		else if (w[0] == CMD_RECT_COPY && words < 6)
+			words = 6;
 		fifo_put(w, words + 1);
 		return w[0];
 	default:
