@@ -1963,18 +1963,23 @@ static uint32_t fuzz_command(uint64_t *s)
 		break;
 	case 21:
 		/*
-		 * A legacy or unknown command with noise after it. A legacy
-		 * command has no size word: one cut short waits for the rest
-		 * (the FIFO's framing), so each gets at least its own words.
+		 * A legacy command of noise arguments, or an unknown one with
+		 * noise after it. A legacy command has no size word: one cut
+		 * short, or noise after one (read as the next command), may
+		 * rightly wait for words that never come, so each gets its
+		 * own words exactly; an unknown one drops the queue.
 		 */
 		w[0] = fuzz_pick(s, legacy, ARRAY_SIZE(legacy));
-		words = fuzz_next(s) % 8;
-		if (w[0] == CMD_UPDATE && words < 4)
+		if (w[0] == CMD_UPDATE)
 			words = 4;
-		else if (w[0] == CMD_RECT_FILL && words < 5)
+		else if (w[0] == CMD_RECT_FILL)
 			words = 5;
-		else if (w[0] == CMD_RECT_COPY && words < 6)
+		else if (w[0] == CMD_RECT_COPY)
 			words = 6;
+		else if (w[0] == CMD_INVALID)
+			words = 0;
+		else
+			words = fuzz_next(s) % 8;
 		fifo_put(w, words + 1);
 		return w[0];
 	default:
