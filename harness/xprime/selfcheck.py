@@ -487,9 +487,9 @@ HOSTILE_MACHINE = dataclasses.replace(suite.MACHINES["stdu"], sanitize=True,
 @contextlib.contextmanager
 def saved_state_command(env, kern, machine, workdir):
     """The saved state of @kern's guest on @machine at "ready" (saved by a
-    boot if there is none yet) and a function of (incoming, log, qmp) that
-    gives the QEMU command line which loads a state in its place: the
-    command line of the boots that restore it."""
+    boot if there is none yet), a function of (state_fd, log, qmp) that
+    gives the QEMU command line which loads a state in its place (the
+    command line of the boots that restore it) and QEMU's environment."""
     config = session.Config(session.config_name(kern, machine), kern, machine,
                             identity=session.config_identity(kern, machine))
     qemu = qemu_build.build(sanitize=machine.sanitize)
@@ -506,7 +506,7 @@ def saved_state_command(env, kern, machine, workdir):
                                       log.with_suffix(".console"), qmp, guest.CMDLINE,
                                       host, env.root_image, log.with_suffix(".control"),
                                       state_fd)
-        yield vm.snapshot.path, command
+        yield vm.snapshot.path, command, {**os.environ, **qemu.env()}
     finally:
         vm.close()
 
@@ -526,7 +526,7 @@ def step_hostile_guest(check):
     tests = report.load_results(outcome)
     check.expect_results(tests, hostile.expected(), "hostile root: ")
     mine = {name: entry for name, entry in tests.items()
-            if name.startswith(f"igt@{BAD_INPUT}@")}
+            if name.startswith(f"igt@vmwgfx/{BAD_INPUT}@")}
     verdict = expect.compare(mine, expect.load(expect.path_for(BAD_INPUT_EXPECTATIONS)))
     check.tally.check(len(results.leaves(mine)) >= 30 and verdict.ok,
                       f"hostile user: {len(results.leaves(mine))} results of {BAD_INPUT}, "
@@ -540,9 +540,10 @@ def step_hostile_guest(check):
 def step_hostile_states(check):
     workdir = check.run_dir / "state-edits"
     workdir.mkdir()
-    with saved_state_command(check.env, check.kern, HOSTILE_MACHINE, workdir) as (state, command):
-        outcomes = state_edits.run(state, command, workdir)
-        outcomes.append(state_edits.screendump_while_loading(state, command, workdir))
+    with saved_state_command(check.env, check.kern, HOSTILE_MACHINE,
+                             workdir) as (state, command, env):
+        outcomes = state_edits.run(state, command, workdir, env)
+        outcomes.append(state_edits.screendump_while_loading(state, command, workdir, env))
     for outcome in outcomes:
         want = "loaded" if outcome.name in state_edits.LOADS else "refused"
         check.tally.check(outcome.verdict == want,

@@ -151,21 +151,22 @@ class Outcome:
     detail: str
 
 
-def start(command, state_fd, log):
-    """QEMU's @command started, reading a state from descriptor @state_fd."""
+def start(command, state_fd, log, env=None):
+    """QEMU's @command started, reading a state from descriptor @state_fd;
+    @env: its environment (a sanitizer's options), the harness's if None."""
     with open(log, "w") as out:
         return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True,
-                                pass_fds=[state_fd])
+                                pass_fds=[state_fd], env=env)
 
 
-def load(command, state_fd, log, qmp, timeout=LOAD_TIMEOUT):
+def load(command, state_fd, log, qmp, env=None, timeout=LOAD_TIMEOUT):
     """Start QEMU's @command, which loads a state from descriptor @state_fd
     (-incoming fd:N), and tell how that ended: "loaded" (it waits paused),
     "refused" (exit status 1 with QEMU's "load of migration failed") or
     "died" (anything else: a signal, a sanitizer's exit status, no answer in
     time)."""
-    return outcome_of(start(command, state_fd, log), log, qmp, timeout)
+    return outcome_of(start(command, state_fd, log, env), log, qmp, timeout)
 
 
 def outcome_of(proc, log, qmp, timeout=LOAD_TIMEOUT):
@@ -193,7 +194,7 @@ def outcome_of(proc, log, qmp, timeout=LOAD_TIMEOUT):
         proc.wait()
 
 
-def run(state_path, command_for, workdir):
+def run(state_path, command_for, workdir, env=None):
     """Each edit of the state at @state_path (and the unedited state as
     "unedited") loaded by @command_for(state_fd, log, qmp), a QEMU command
     line that reads the state from that descriptor; a list of Outcome."""
@@ -206,7 +207,7 @@ def run(state_path, command_for, workdir):
         log, qmp = workdir / f"{name}.qemu.log", workdir / f"{name}.qmp"
         fd = os.open(state, os.O_RDONLY)
         try:
-            verdict, detail = load(command_for(fd, log, qmp), fd, log, qmp)
+            verdict, detail = load(command_for(fd, log, qmp), fd, log, qmp, env)
         finally:
             os.close(fd)
         state.unlink()
@@ -223,7 +224,7 @@ HOLD_AFTER = 64 * 1024
 HOLD_SETTLE = 1.0
 
 
-def screendump_while_loading(state_path, command_for, workdir):
+def screendump_while_loading(state_path, command_for, workdir, env=None):
     """The state at @state_path fed to QEMU through a pipe that stops in the
     middle of vmware-svga's section, a QMP screendump asked for there (the
     display's refresh of a half-loaded device, as a display or the host
@@ -252,7 +253,7 @@ def screendump_while_loading(state_path, command_for, workdir):
             held.set()      # QEMU is gone: the outcome says so
 
     try:
-        proc = start(command_for(read_end, log, qmp), read_end, log)
+        proc = start(command_for(read_end, log, qmp), read_end, log, env)
     finally:
         os.close(read_end)
     feeder = threading.Thread(target=feed, daemon=True)
