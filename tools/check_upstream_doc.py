@@ -14,8 +14,8 @@ from pathlib import Path
 
 # Upstream's own entries that the guide's meson lines show around ours;
 # `./xprime upstream` checks them against IGT's tree (check_guide()).
-UPSTREAM_NEIGHBOURS = {"meta_test", "prime_vgem", "sriov_basic", "vmw_prime", "igt_vgem.c",
-                       "igt_no_exit"}
+UPSTREAM_NEIGHBOURS = {"meta_test", "prime_vgem", "sriov_basic", "vmw_prime", "vmw_ref_count",
+                       "vmw_surface_copy", "igt_vgem.c", "igt_no_exit"}
 # Project files whose upstream namesake exists: appended, not listed.
 APPENDED = {"igt_vmwgfx.c": "lib/igt_vmwgfx.[ch]"}
 
