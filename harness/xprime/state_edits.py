@@ -6,6 +6,8 @@ vmware-svga's guest-backed subsection ("vmware_vga_internal/gb") of a state
 the harness saved; QEMU must refuse every one cleanly (exit status 1, "load
 of migration failed"), never accept it, abort or crash. The unedited state
 must load: that shows the command line is the one the state was saved with.
+And the unedited state must load while a screendump asks for the display of
+the half-loaded device (screendump_while_loading()).
 
 The subsection's layout (big-endian, as vmstate writes it): devcap_index,
 irq_mask, irq_status (3 x u32); 6 object tables (u64 base, u32 size, u32
