@@ -124,6 +124,10 @@ def fake_qemu(script):
         @staticmethod
         def data_args():
             return []
+
+        @staticmethod
+        def env():
+            return {}
     return FakeQemu
 
 

@@ -656,7 +656,7 @@ class Attempt:
         # and needs no access to the cache (nor an exec, which seccomp denies).
         state = os.open(spec.snapshot.path, os.O_RDONLY) if self.restoring else None
         env = spec.env
-        extra = spec.qemu.env() if hasattr(spec.qemu, "env") else {}
+        extra = spec.qemu.env()
         if extra:
             env = {**(env if env is not None else os.environ), **extra}
         self.cap = start_cap(spec.machine)

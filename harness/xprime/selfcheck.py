@@ -532,7 +532,7 @@ def step_hostile_guest(check):
                       f"hostile user: {len(results.leaves(mine))} results of {BAD_INPUT}, "
                       f"each as expectations/{BAD_INPUT_EXPECTATIONS}.txt says")
     reports = [log for log in sorted(place.glob("logs/*/*.qemu.log"))
-               if guest.SANITIZER.search(log.read_text(errors="replace"))]
+               if guest.SANITIZER.search(guest.read_console(log))]
     check.tally.check(not reports, "no sanitizer report in QEMU's logs"
                       + (f": {', '.join(map(str, reports))}" if reports else ""))
 

@@ -1083,6 +1083,14 @@ static void fifo_restart(void)
 	svga_init(svga.min);
 }
 
+/* @n raw words at NEXT, run to their end, then the content check. */
+static void put_then_check(const uint32_t *w, uint32_t n, const char *what)
+{
+	fifo_put(w, n);
+	fifo_drain(what);
+	device_works(what);
+}
+
 static void test_fifo_bad_size(void)
 {
 	uint32_t w[8];
@@ -1093,22 +1101,16 @@ static void test_fifo_bad_size(void)
 	w[1] = 6;
 	w[2] = 12345;
 	w[3] = 0;
-	fifo_put(w, 4);
-	fifo_drain("a size of 6 bytes");
-	device_works("an SVGA3D command of 6 bytes");
+	put_then_check(w, 4, "an SVGA3D command of 6 bytes");
 
 	/* Larger than the FIFO */
 	w[0] = CMD3_DESTROY_GB_SURFACE;
 	w[1] = big;
 	w[2] = 12345;
-	fifo_put(w, 3);
-	fifo_drain("a size larger than the FIFO");
-	device_works("an SVGA3D command larger than the FIFO");
+	put_then_check(w, 3, "an SVGA3D command larger than the FIFO");
 
 	w[1] = 0xfffffffc;
-	fifo_put(w, 3);
-	fifo_drain("a size of 0xfffffffc");
-	device_works("an SVGA3D command of 0xfffffffc bytes");
+	put_then_check(w, 3, "an SVGA3D command of 0xfffffffc bytes");
 
 	/* The size word past NEXT: the device waits for it, then runs it. */
 	w[0] = CMD3_DESTROY_GB_SURFACE;
@@ -1117,9 +1119,7 @@ static void test_fifo_bad_size(void)
 	usleep(10000);
 	w[0] = 4;
 	w[1] = 12345;
-	fifo_put(w, 2);
-	fifo_drain("the size word after NEXT");
-	device_works("an SVGA3D command whose size word came after NEXT");
+	put_then_check(w, 2, "an SVGA3D command whose size word came after NEXT");
 
 	/* Half the body past NEXT */
 	w[0] = CMD3_UPDATE_GB_IMAGE;
@@ -1146,17 +1146,13 @@ static void test_fifo_bad_command(void)
 	w[1] = CMD3_DESTROY_GB_SURFACE;
 	w[2] = 4;
 	w[3] = 1;
-	fifo_put(w, 4);
-	fifo_drain("an unknown command");
-	device_works("an unknown command id");
+	put_then_check(w, 4, "an unknown command id");
 
 	w[0] = CMD3_UNIMPLEMENTED;
 	w[1] = 8;
 	w[2] = 0;
 	w[3] = 0;
-	fifo_put(w, 4);
-	fifo_drain("an unimplemented SVGA3D command");
-	device_works("an unimplemented SVGA3D command");
+	put_then_check(w, 4, "an unimplemented SVGA3D command");
 
 	/* id, hot x, hot y, width, height: the size of what follows. */
 	w[0] = CMD_DEFINE_ALPHA_CURSOR;
@@ -1165,22 +1161,16 @@ static void test_fifo_bad_command(void)
 	w[3] = 0;
 	w[4] = 65535;
 	w[5] = 65535;
-	fifo_put(w, 6);
-	fifo_drain("an alpha cursor of 65535 x 65535");
-	device_works("an alpha cursor of 65535 x 65535");
+	put_then_check(w, 6, "an alpha cursor of 65535 x 65535");
 
 	/* 65536 words: more than the FIFO holds */
 	w[4] = 256;
 	w[5] = 256;
-	fifo_put(w, 6);
-	fifo_drain("an alpha cursor of 256 x 256");
-	device_works("an alpha cursor of 256 x 256");
+	put_then_check(w, 6, "an alpha cursor of 256 x 256");
 
 	w[4] = -2u;
 	w[5] = 1;
-	fifo_put(w, 6);
-	fifo_drain("an alpha cursor of -2 x 1");
-	device_works("an alpha cursor of -2 x 1");
+	put_then_check(w, 6, "an alpha cursor of -2 x 1");
 }
 
 static void test_fifo_zero_ring(void)
